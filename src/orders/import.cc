@@ -132,7 +132,7 @@ std::optional<core::Timestamp> ParseTime(std::string_view field, std::string_vie
       t.find('Z') == std::string::npos) {
     t[10] = 'T';
     if (t.size() == 16) t += ":00";
-    char buf[8];
+    char buf[24];
     int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
     std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
     t += buf;
