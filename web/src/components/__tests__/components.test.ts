@@ -49,7 +49,7 @@ describe('VirtualList', () => {
     setActivePinia(createPinia());
     const items = Array.from({ length: 1000 }, (_, i) => ({ id: `m${i}`, text: `消息 ${i}` }));
     const w = mount(VirtualList, {
-      props: { items, itemKey: (x: { id: string }) => x.id, estimate: 50, overscan: 200 },
+      props: { items, itemKey: (x: unknown) => (x as { id: string }).id, estimate: 50, overscan: 200 },
       slots: { default: `<template #default="{ item }"><p class="row">{{ item.text }}</p></template>` },
       global,
       attachTo: document.body,
