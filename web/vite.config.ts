@@ -19,6 +19,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 700,
+    manifest: true,
   },
   test: {
     environment: 'happy-dom',
