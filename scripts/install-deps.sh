@@ -14,8 +14,8 @@ PKGS=(
   libicu-dev libopencc-dev opencc libhyperscan-dev
   libpq-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # real servers started by the tests, and the browser for e2e tests
-  postgresql redis-server chromium
+  # real servers started by the tests, the browser for e2e tests and a CJK font for its screenshots
+  postgresql redis-server chromium fonts-wqy-microhei
 )
 # The web build needs node and npm; a machine that already has them (from any source) keeps them,
 # since Debian's npm conflicts with a node that bundles its own.
