@@ -330,7 +330,7 @@ core::Result<Remark> ParseRemark(std::string_view text, const RemarkContext& ctx
       std::vector<std::pair<std::string, std::string>> kv;
       RefundNote n;
       n.kind = tag == kTagPriceDiff ? RefundNoteKind::kPriceDifference : RefundNoteKind::kShippingFee;
-      bool have_amount = false;
+      bool amount_given = false;
       if (!ParsePairs(body, kv)) {
         problems.push_back(std::string(tag) + "格式应为 原因=..;金额=..");
         continue;
@@ -339,15 +339,16 @@ core::Result<Remark> ParseRemark(std::string_view text, const RemarkContext& ctx
         if (k == "原因") {
           n.reason = v;
         } else if (k == "金额") {
+          amount_given = true;
           auto m = core::Money::Parse(v);
           if (!m.ok() || m->fen() <= 0) problems.push_back(std::string(tag) + "金额无效：" + v);
-          else { n.amount = *m; have_amount = true; }
+          else n.amount = *m;
         } else {
           problems.push_back(std::string(tag) + "中未知的项：" + k);
         }
       }
       if (n.reason.empty()) problems.push_back(std::string(tag) + "缺少原因 (reason required)");
-      if (!have_amount && n.amount.fen() == 0) problems.push_back(std::string(tag) + "缺少金额 (amount required)");
+      if (!amount_given) problems.push_back(std::string(tag) + "缺少金额 (amount required)");
       if (ctx.flag == FlagColor::kNone && !flag_problem) {
         problems.push_back(std::string(tag) + "备注必须同时插旗 (a flag is required)");
         flag_problem = true;
@@ -358,8 +359,6 @@ core::Result<Remark> ParseRemark(std::string_view text, const RemarkContext& ctx
                          "]（可用：改地址、延迟发货、赠品、退差价、退运费）");
     }
   }
-  for (const auto& t : r.free_text)
-    if (HasReserved(t) && (t.find('[') == 0)) problems.push_back("自由文本不能以 [ 开头");
   if (r.new_address) {
     for (const auto* v : {&r.new_address->province, &r.new_address->city, &r.new_address->district,
                           &r.new_address->detail, &r.new_address->recipient})
