@@ -1,0 +1,55 @@
+// Compliance guard throughput (MB/s, one thread, normalisation on) and per-message latency
+// (p50/p99 for ~200-character messages) over a corpus file, one message per line.
+// usage: compliance_bench CORPUS  -> prints "kefu <MB/s> <p99 us> hits=<n>"
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "compliance/compliance.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: compliance_bench CORPUS\n");
+    return 2;
+  }
+  std::ifstream in(argv[1], std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "compliance_bench: cannot open %s\n", argv[1]);
+    return 2;
+  }
+  std::vector<std::string> lines;
+  size_t bytes = 0;
+  for (std::string l; std::getline(in, l);) {
+    bytes += l.size() + 1;
+    if (!l.empty()) lines.push_back(std::move(l));
+  }
+  auto guard = kefu::compliance::Guard::Create();
+  if (!guard.ok()) {
+    std::fprintf(stderr, "compliance_bench: %s\n", guard.status().ToString().c_str());
+    return 1;
+  }
+  const auto& g = **guard;
+  using Clock = std::chrono::steady_clock;
+  size_t hits = 0;
+  auto t0 = Clock::now();
+  for (const auto& l : lines) {
+    auto r = g.Check(l, kefu::core::Platform::kPdd);
+    hits += (r.ok() && !r->violations.empty()) ? 1 : 0;
+  }
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::vector<double> lat;
+  for (size_t i = 0; i < lines.size() && lat.size() < 20000; ++i) {
+    auto a = Clock::now();
+    auto r = g.Check(lines[i], kefu::core::Platform::kPdd);
+    lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+    if (!r.ok()) return 1;
+  }
+  std::sort(lat.begin(), lat.end());
+  double p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
+  std::printf("kefu %.1f %.2f hits=%zu\n", bytes / 1048576.0 / secs, p99, hits);
+  return 0;
+}
