@@ -1,0 +1,619 @@
+// The streaming reply-rate calculator.
+//
+// Why it needs no per-event memory, sorted or not: a trigger t is answered within T exactly when
+// some countable reply r comes after it with r.ts - t.ts <= T, i.e. when t lies in the union of
+// the intervals [r.ts - T, r). That is a property of t alone and only ever becomes true, so each
+// buyer keeps (a) per threshold the merged union of reply intervals (bounded by the window length
+// / T, however many replies), (b) only the triggers not yet answered within every threshold, and
+// (c) per local day the thresholds some settled trigger failed. Events may come in any order.
+// With assume_nearly_sorted, a trigger older than the buyer's newest event by more than the
+// longest threshold plus the tolerance can no longer be answered in time, so it is settled and
+// dropped, and old intervals are dropped too: then state per buyer is only the last hour or so.
+//
+// 首问首答 turns (淘宝, 京东) depend on the order of triggers and replies, so a turn buyer keeps a
+// short time-ordered buffer that is settled front-first the same way.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "replyrate/replyrate.h"
+
+namespace kefu::replyrate {
+namespace {
+
+// An event's place in time; equal timestamps are ordered by arrival (seq).
+struct Key {
+  int64_t ts = 0;
+  uint64_t seq = 0;
+};
+inline bool operator<(Key a, Key b) { return a.ts < b.ts || (a.ts == b.ts && a.seq < b.seq); }
+
+// Trigger keys k with lo <= k < hi are answered within the interval's threshold.
+struct Cover {
+  Key lo, hi;
+};
+
+void AddCover(std::vector<Cover>& v, Cover c) {
+  if (v.empty() || v.back().hi < c.lo) {  // in time order: a new disjoint interval
+    v.push_back(c);
+    return;
+  }
+  if (!(c.lo < v.back().lo)) {  // overlaps or touches the last one
+    if (v.back().hi < c.hi) v.back().hi = c.hi;
+    return;
+  }
+  // Out of order: insert by lo, then merge neighbours.
+  auto it = std::upper_bound(v.begin(), v.end(), c.lo, [](Key k, const Cover& x) { return k < x.lo; });
+  size_t i = size_t(it - v.begin());
+  if (i > 0 && !(v[i - 1].hi < c.lo)) {
+    --i;
+    if (v[i].hi < c.hi) v[i].hi = c.hi;
+  } else {
+    v.insert(v.begin() + i, c);
+  }
+  size_t j = i + 1;
+  while (j < v.size() && !(v[i].hi < v[j].lo)) {
+    if (v[i].hi < v[j].hi) v[i].hi = v[j].hi;
+    ++j;
+  }
+  v.erase(v.begin() + i + 1, v.begin() + j);
+}
+
+bool Covered(const std::vector<Cover>& v, Key k) {
+  if (v.empty() || !(k < v.back().hi)) return false;
+  auto it = std::upper_bound(v.begin(), v.end(), k, [](Key k2, const Cover& x) { return k2 < x.lo; });
+  if (it == v.begin()) return false;
+  return k < (it - 1)->hi;
+}
+
+struct DayBits {
+  uint16_t day;
+  uint8_t fail;  // thresholds failed by a settled trigger of this day
+};
+
+struct Pending {
+  Key key;
+  uint16_t day;
+  uint8_t covered;  // thresholds within which it is answered so far
+};
+
+enum : uint8_t { kTrigger = 0, kAgentReply = 1, kRobotReply = 2 };
+
+struct TurnEvent {
+  Key key;
+  uint16_t day;
+  uint8_t kind;
+};
+
+struct Buyer {
+  uint32_t shop = 0;
+  uint32_t name_off = 0, name_len = 0;
+  uint64_t hash = 0;
+  Key last{INT64_MIN, 0};
+  int64_t safe_from = INT64_MIN;
+  std::vector<DayBits> days;
+  std::vector<Pending> pending;           // kBuyerDay, sorted by key
+  std::vector<std::vector<Cover>> covers;  // kBuyerDay, per threshold (allocated on first reply)
+  std::vector<TurnEvent> buf;             // kTurn, sorted by key
+  bool turn_open = false;                 // kTurn: settled state, a turn is waiting
+  uint16_t turn_day = 0;
+};
+
+uint64_t Hash(uint32_t shop, std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t(shop) * 0xC2B2AE3D27D4EB4Full) ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 32;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, s.data() + i, s.size() - i);
+  h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 29;
+  return h;
+}
+
+int64_t Us(core::Timestamp t) { return t.time_since_epoch().count(); }
+
+void FormatDouble(std::string* out, double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string_view s(buf, size_t(r.ptr - buf));
+  out->append(s);
+  if (s.find_first_of(".eE") == std::string_view::npos) out->append(".0");
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(char(c));
+    } else if (c < 0x20) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      out->append(b);
+    } else {
+      out->push_back(char(c));
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+struct Calculator::Impl {
+  Profile profile;
+  CalculatorOptions options;
+  core::LocalDate first_day;
+  int num_days = 0;
+  std::vector<std::pair<int64_t, int64_t>> windows;  // per day: [lo, hi) UTC us
+  int64_t rel_lo = 0, rel_hi = 0;                    // replies outside cannot answer a trigger
+  int64_t horizon = 0;
+  std::vector<int64_t> limit;  // per threshold, us
+  uint8_t all_mask = 0, human_mask = 0, robot_mask = 0;
+  uint64_t seq = 0;
+  bool exact = true;
+
+  std::vector<std::string> shops;
+  uint32_t last_shop = UINT32_MAX;
+  std::vector<Buyer> buyers;
+  std::string names;
+  std::vector<uint32_t> table;  // open addressing: buyer index + 1, 0 = empty
+  // kTurn: settled counts per shop, per day.
+  std::vector<std::vector<DayCounts>> settled;
+
+  int TriggerDay(int64_t t) const {
+    auto it = std::upper_bound(windows.begin(), windows.end(), t,
+                               [](int64_t v, const std::pair<int64_t, int64_t>& w) { return v < w.first; });
+    if (it == windows.begin()) return -1;
+    --it;
+    return t < it->second ? int(it - windows.begin()) : -1;
+  }
+
+  uint32_t ShopIndex(std::string_view shop) {
+    if (last_shop != UINT32_MAX && shops[last_shop] == shop) return last_shop;
+    for (uint32_t i = 0; i < shops.size(); ++i)
+      if (shops[i] == shop) return last_shop = i;
+    shops.emplace_back(shop);
+    if (profile.unit == Unit::kTurn) settled.emplace_back(size_t(num_days), EmptyCounts());
+    return last_shop = uint32_t(shops.size() - 1);
+  }
+
+  DayCounts EmptyCounts() const {
+    DayCounts c;
+    c.answered.assign(profile.thresholds.size(), 0);
+    return c;
+  }
+
+  Buyer& Intern(std::string_view shop, std::string_view name) {
+    const uint32_t s = ShopIndex(shop);
+    const uint64_t h = Hash(s, name);
+    if (buyers.size() * 2 >= table.size()) Grow();
+    size_t mask = table.size() - 1, i = size_t(h) & mask;
+    while (table[i] != 0) {
+      Buyer& b = buyers[table[i] - 1];
+      if (b.hash == h && b.shop == s &&
+          std::string_view(names.data() + b.name_off, b.name_len) == name)
+        return b;
+      i = (i + 1) & mask;
+    }
+    Buyer b;
+    b.shop = s;
+    b.hash = h;
+    b.name_off = uint32_t(names.size());
+    b.name_len = uint32_t(name.size());
+    names.append(name);
+    buyers.push_back(std::move(b));
+    table[i] = uint32_t(buyers.size());
+    return buyers.back();
+  }
+
+  void Grow() {
+    std::vector<uint32_t> t(std::max<size_t>(1024, table.size() * 2), 0);
+    const size_t mask = t.size() - 1;
+    for (uint32_t k = 0; k < buyers.size(); ++k) {
+      size_t i = size_t(buyers[k].hash) & mask;
+      while (t[i] != 0) i = (i + 1) & mask;
+      t[i] = k + 1;
+    }
+    table.swap(t);
+  }
+
+  static DayBits& DayEntry(Buyer& b, uint16_t day) {
+    if (b.days.empty() || b.days.back().day < day) {
+      b.days.push_back({day, 0});
+      return b.days.back();
+    }
+    auto it = std::lower_bound(b.days.begin(), b.days.end(), day,
+                               [](const DayBits& d, uint16_t v) { return d.day < v; });
+    if (it != b.days.end() && it->day == day) return *it;
+    return *b.days.insert(it, DayBits{day, 0});
+  }
+
+  void Add(std::string_view shop, std::string_view buyer, Sender from, core::Timestamp ts) {
+    const uint64_t my_seq = ++seq;
+    if (from == Sender::kAuto || from == Sender::kSystem) return;
+    if (from == Sender::kRobot && !profile.robot_counts) return;
+    const int64_t t = Us(ts);
+    int day = -1;
+    if (from == Sender::kBuyer) {
+      day = TriggerDay(t);
+      if (day < 0) return;
+    } else if (t < rel_lo || t > rel_hi) {
+      return;
+    }
+    Buyer& b = Intern(shop, buyer);
+    const Key k{t, my_seq};
+    const bool in_order = !(k < b.last);
+    if (options.assume_nearly_sorted && t < b.safe_from) exact = false;
+    if (in_order) b.last = k;
+    if (profile.unit == Unit::kBuyerDay) {
+      if (from == Sender::kBuyer) AddTrigger(b, k, uint16_t(day));
+      else AddReply(b, k, from == Sender::kAgent ? all_mask : robot_mask);
+    } else {
+      if (from == Sender::kBuyer) DayEntry(b, uint16_t(day));
+      AddTurnEvent(b, TurnEvent{k, uint16_t(day < 0 ? 0 : day),
+                                from == Sender::kBuyer ? kTrigger
+                                : from == Sender::kAgent ? kAgentReply : kRobotReply});
+    }
+    if (options.assume_nearly_sorted && in_order) {
+      const int64_t safe = t - options.disorder_tolerance.count();
+      if (safe > b.safe_from) {
+        b.safe_from = safe;
+        if (profile.unit == Unit::kBuyerDay) SettleBuyerDay(b);
+        else SettleTurns(b);
+      }
+    }
+  }
+
+  // ---- kBuyerDay
+
+  void AddTrigger(Buyer& b, Key k, uint16_t day) {
+    DayEntry(b, day);
+    uint8_t covered = 0;
+    for (size_t i = 0; i < b.covers.size(); ++i)
+      if (Covered(b.covers[i], k)) covered |= uint8_t(1u << i);
+    if (covered == all_mask) return;
+    const Pending p{k, day, covered};
+    if (b.pending.empty() || b.pending.back().key < k) {
+      b.pending.push_back(p);
+    } else {
+      auto it = std::upper_bound(b.pending.begin(), b.pending.end(), k,
+                                 [](Key v, const Pending& x) { return v < x.key; });
+      b.pending.insert(it, p);
+    }
+  }
+
+  void AddReply(Buyer& b, Key k, uint8_t mask) {
+    if (mask == 0) return;
+    if (b.covers.empty()) b.covers.resize(profile.thresholds.size());
+    for (size_t i = 0; i < limit.size(); ++i)
+      if (mask & (1u << i)) AddCover(b.covers[i], Cover{Key{k.ts - limit[i], 0}, k});
+    bool any_done = false;
+    for (size_t j = b.pending.size(); j-- > 0;) {
+      Pending& p = b.pending[j];
+      if (!(p.key < k)) continue;
+      const int64_t delay = k.ts - p.key.ts;
+      if (delay > horizon) break;  // earlier triggers are even farther
+      for (size_t i = 0; i < limit.size(); ++i)
+        if ((mask & (1u << i)) && delay <= limit[i]) p.covered |= uint8_t(1u << i);
+      any_done |= p.covered == all_mask;
+    }
+    if (any_done)
+      b.pending.erase(std::remove_if(b.pending.begin(), b.pending.end(),
+                                     [&](const Pending& p) { return p.covered == all_mask; }),
+                      b.pending.end());
+  }
+
+  void SettleBuyerDay(Buyer& b) {
+    size_t n = 0;
+    while (n < b.pending.size() && b.pending[n].key.ts + horizon < b.safe_from) {
+      DayEntry(b, b.pending[n].day).fail |= uint8_t(~b.pending[n].covered & all_mask);
+      ++n;
+    }
+    if (n) b.pending.erase(b.pending.begin(), b.pending.begin() + n);
+    for (auto& v : b.covers) {
+      size_t m = 0;
+      while (m < v.size() && v[m].hi.ts < b.safe_from) ++m;
+      if (m) v.erase(v.begin(), v.begin() + m);
+    }
+  }
+
+  // ---- kTurn
+
+  void AddTurnEvent(Buyer& b, TurnEvent e) {
+    if (b.buf.empty() || b.buf.back().key < e.key) {
+      b.buf.push_back(e);
+    } else {
+      auto it = std::upper_bound(b.buf.begin(), b.buf.end(), e.key,
+                                 [](Key v, const TurnEvent& x) { return v < x.key; });
+      b.buf.insert(it, e);
+    }
+  }
+
+  // Applies b.buf[j] to the turn state (*open, *open_day) and, for a new turn, to counts.
+  void ApplyTurn(const Buyer& b, size_t j, bool* open, uint16_t* open_day,
+                 std::vector<DayCounts>& counts) const {
+    const TurnEvent& e = b.buf[j];
+    if (e.kind != kTrigger) {
+      *open = false;
+      return;
+    }
+    if (*open && *open_day == e.day) return;
+    *open = true;
+    *open_day = e.day;
+    DayCounts& c = counts[e.day];
+    ++c.units;
+    int64_t first_any = -1, first_agent = -1;
+    for (size_t r = j + 1; r < b.buf.size() && (first_agent < 0 || first_any < 0); ++r) {
+      if (b.buf[r].kind == kTrigger) continue;
+      const int64_t d = b.buf[r].key.ts - e.key.ts;
+      if (first_any < 0) first_any = d;
+      if (first_agent < 0 && b.buf[r].kind == kAgentReply) first_agent = d;
+    }
+    for (size_t i = 0; i < limit.size(); ++i) {
+      const int64_t d = profile.thresholds[i].human_only ? first_agent : first_any;
+      if (d >= 0 && d <= limit[i]) ++c.answered[i];
+    }
+    if (profile.average_cap) {
+      const int64_t cap = profile.average_cap->count();
+      c.capped_delay_us += first_any < 0 ? cap : std::min(first_any, cap);
+    }
+  }
+
+  void SettleTurns(Buyer& b) {
+    size_t n = 0;
+    while (n < b.buf.size() && b.buf[n].key.ts + horizon < b.safe_from) {
+      ApplyTurn(b, n, &b.turn_open, &b.turn_day, settled[b.shop]);
+      ++n;
+    }
+    if (n) b.buf.erase(b.buf.begin(), b.buf.begin() + n);
+  }
+
+  // ---- Counting
+
+  // counts[shop][day] for everything seen so far (pending triggers as they stand now).
+  std::vector<std::vector<DayCounts>> Tally() const {
+    std::vector<std::vector<DayCounts>> out;
+    if (profile.unit == Unit::kTurn) out = settled;
+    else out.assign(shops.size(), std::vector<DayCounts>(size_t(num_days), EmptyCounts()));
+    for (const Buyer& b : buyers) {
+      auto& counts = out[b.shop];
+      for (const DayBits& d : b.days) ++counts[d.day].consulting_buyers;
+      if (profile.unit == Unit::kTurn) {
+        bool open = b.turn_open;
+        uint16_t day = b.turn_day;
+        for (size_t j = 0; j < b.buf.size(); ++j) ApplyTurn(b, j, &open, &day, counts);
+        continue;
+      }
+      size_t p = 0;
+      for (const DayBits& d : b.days) {
+        uint8_t fail = d.fail;
+        while (p < b.pending.size() && b.pending[p].day < d.day) ++p;
+        for (size_t q = p; q < b.pending.size(); ++q)
+          if (b.pending[q].day == d.day) fail |= uint8_t(~b.pending[q].covered & all_mask);
+        DayCounts& c = counts[d.day];
+        ++c.units;
+        for (size_t i = 0; i < limit.size(); ++i)
+          if (!(fail & (1u << i))) ++c.answered[i];
+      }
+    }
+    return out;
+  }
+
+  int DayIndex(core::LocalDate d) const {
+    return int((std::chrono::sys_days(d) - std::chrono::sys_days(first_day)).count());
+  }
+
+  Report Build(const std::vector<std::vector<DayCounts>>& tally, uint32_t shop_idx,
+               std::string_view shop, core::LocalDate date, int days) const {
+    Report r;
+    r.shop = std::string(shop);
+    r.platform = profile.platform;
+    r.unit = profile.unit;
+    r.date = date;
+    r.days = days;
+    const size_t n = profile.thresholds.size();
+    DayCounts sum = EmptyCounts();
+    const int last = DayIndex(date);
+    const bool known = shop_idx < tally.size();
+    for (int k = std::max(0, last - days + 1); k <= std::min(last, num_days - 1); ++k) {
+      if (!known) break;
+      const DayCounts& c = tally[shop_idx][size_t(k)];
+      sum.consulting_buyers += c.consulting_buyers;
+      sum.units += c.units;
+      sum.capped_delay_us += c.capped_delay_us;
+      for (size_t i = 0; i < n; ++i) sum.answered[i] += c.answered[i];
+    }
+    r.consulting_buyers = sum.consulting_buyers;
+    r.units = sum.units;
+    r.assessed = sum.consulting_buyers > 0 && sum.consulting_buyers >= profile.min_buyers;
+    for (size_t i = 0; i < n; ++i) {
+      r.answered.emplace_back(profile.thresholds[i].name, sum.answered[i]);
+      std::optional<double> rate;
+      if (sum.units > 0) rate = double(sum.answered[i]) / double(sum.units);
+      r.rates.emplace_back(profile.thresholds[i].name, rate);
+    }
+    const int eff = profile.effective.empty() ? -1 : profile.ThresholdIndex(profile.effective);
+    if (eff >= 0) {
+      r.effective_rate = r.rates[size_t(eff)].second;
+      if (profile.unit == Unit::kBuyerDay) r.invalid_buyers = sum.units - sum.answered[size_t(eff)];
+    }
+    if (profile.average_cap && sum.units > 0)
+      r.average_delay_seconds = double(sum.capped_delay_us) / double(sum.units) / 1e6;
+    for (const CampaignGate& g : profile.gates) {
+      const size_t gi = size_t(profile.ThresholdIndex(g.threshold));
+      bool ok = true;
+      for (int k = last - g.days; k < last && ok; ++k) {
+        if (k < 0 || k >= num_days || !known) {
+          ok = false;  // a day we did not count cannot be claimed as passed
+          break;
+        }
+        const DayCounts& c = tally[shop_idx][size_t(k)];
+        if (c.units > 0 && !(double(c.answered[gi]) / double(c.units) > g.above)) ok = false;
+      }
+      r.gates.push_back(GateResult{g.id, g.name, ok});
+    }
+    return r;
+  }
+
+  uint32_t FindShop(std::string_view shop) const {
+    for (uint32_t i = 0; i < shops.size(); ++i)
+      if (shops[i] == shop) return i;
+    return UINT32_MAX;
+  }
+};
+
+core::Result<Calculator> Calculator::Create(const Profile& profile, const core::TimeZone& tz,
+                                            core::LocalDate first_day, core::LocalDate last_day,
+                                            CalculatorOptions options) {
+  if (!first_day.ok() || !last_day.ok()) return core::InvalidArgument("bad date", "date");
+  const auto span = (std::chrono::sys_days(last_day) - std::chrono::sys_days(first_day)).count();
+  if (span < 0) return core::InvalidArgument("last day before first day", "date");
+  if (span >= 4000) return core::InvalidArgument("at most 4000 days", "days");
+  if (profile.thresholds.empty() || profile.thresholds.size() > 8)
+    return core::InvalidArgument("a profile needs 1 to 8 thresholds", "replyrate.thresholds");
+  auto impl = std::make_unique<Impl>();
+  impl->profile = profile;
+  impl->options = options;
+  impl->first_day = first_day;
+  impl->num_days = int(span) + 1;
+  for (int k = 0; k < impl->num_days; ++k) {
+    const core::LocalDate d{std::chrono::sys_days(first_day) + std::chrono::days(k)};
+    impl->windows.emplace_back(Us(tz.At(d, profile.window_start)), Us(tz.At(d, profile.window_end)));
+  }
+  impl->horizon = profile.Horizon().count();
+  impl->rel_lo = impl->windows.front().first;
+  impl->rel_hi = impl->windows.back().second + impl->horizon;
+  for (size_t i = 0; i < profile.thresholds.size(); ++i) {
+    impl->limit.push_back(profile.thresholds[i].limit.count());
+    impl->all_mask |= uint8_t(1u << i);
+    if (!profile.thresholds[i].human_only) impl->robot_mask |= uint8_t(1u << i);
+  }
+  if (!profile.robot_counts) impl->robot_mask = 0;
+  impl->table.assign(1024, 0);
+  return Calculator(std::move(impl));
+}
+
+Calculator::Calculator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Calculator::Calculator(Calculator&&) noexcept = default;
+Calculator& Calculator::operator=(Calculator&&) noexcept = default;
+Calculator::~Calculator() = default;
+
+void Calculator::Add(std::string_view shop, std::string_view buyer, Sender from,
+                     core::Timestamp ts) {
+  impl_->Add(shop, buyer, from, ts);
+}
+
+bool Calculator::exact() const { return impl_->exact; }
+
+std::vector<std::string> Calculator::Shops() const {
+  std::vector<std::string> s = impl_->shops;
+  std::sort(s.begin(), s.end());
+  return s;
+}
+
+DayCounts Calculator::Counts(std::string_view shop, core::LocalDate day) const {
+  const uint32_t s = impl_->FindShop(shop);
+  const int k = impl_->DayIndex(day);
+  if (s == UINT32_MAX || k < 0 || k >= impl_->num_days) return impl_->EmptyCounts();
+  return impl_->Tally()[s][size_t(k)];
+}
+
+Report Calculator::ReportFor(std::string_view shop, core::LocalDate date, int days) const {
+  return impl_->Build(impl_->Tally(), impl_->FindShop(shop), shop, date, days);
+}
+
+std::vector<Report> Calculator::Reports(core::LocalDate date, int days) const {
+  const auto tally = impl_->Tally();
+  std::vector<Report> out;
+  for (const std::string& s : Shops()) out.push_back(impl_->Build(tally, impl_->FindShop(s), s, date, days));
+  return out;
+}
+
+size_t Calculator::StateBytes() const {
+  size_t n = impl_->buyers.capacity() * sizeof(Buyer) + impl_->names.capacity() +
+             impl_->table.capacity() * sizeof(uint32_t);
+  for (const Buyer& b : impl_->buyers) {
+    n += b.days.capacity() * sizeof(DayBits) + b.pending.capacity() * sizeof(Pending) +
+         b.buf.capacity() * sizeof(TurnEvent) + b.covers.capacity() * sizeof(std::vector<Cover>);
+    for (const auto& v : b.covers) n += v.capacity() * sizeof(Cover);
+  }
+  return n;
+}
+
+std::optional<Sender> ParseSender(std::string_view name) {
+  if (name == "buyer") return Sender::kBuyer;
+  if (name == "agent") return Sender::kAgent;
+  if (name == "robot") return Sender::kRobot;
+  if (name == "auto") return Sender::kAuto;
+  if (name == "system") return Sender::kSystem;
+  return std::nullopt;
+}
+
+std::string_view SenderName(Sender s) {
+  switch (s) {
+    case Sender::kBuyer: return "buyer";
+    case Sender::kAgent: return "agent";
+    case Sender::kRobot: return "robot";
+    case Sender::kAuto: return "auto";
+    case Sender::kSystem: return "system";
+  }
+  return "buyer";
+}
+
+std::string ReportToJson(const Report& r) {
+  std::string o;
+  o.reserve(400);
+  o += "{\"shop\": ";
+  AppendJsonString(&o, r.shop);
+  o += ", \"platform\": \"";
+  o += core::PlatformName(r.platform);
+  o += "\", \"date\": \"" + core::FormatLocalDate(r.date) + "\", \"days\": " + std::to_string(r.days);
+  o += ", \"consulting_buyers\": " + std::to_string(r.consulting_buyers);
+  o += ", \"invalid_buyers\": " + std::to_string(r.invalid_buyers);
+  o += ", \"assessed\": ";
+  o += r.assessed ? "true" : "false";
+  o += ", \"effective_reply_rate\": ";
+  if (r.effective_rate) FormatDouble(&o, *r.effective_rate);
+  else o += "null";
+  o += ", \"answered\": {";
+  for (size_t i = 0; i < r.answered.size(); ++i) {
+    if (i) o += ", ";
+    AppendJsonString(&o, r.answered[i].first);
+    o += ": " + std::to_string(r.answered[i].second);
+  }
+  o += "}, \"rates\": {";
+  for (size_t i = 0; i < r.rates.size(); ++i) {
+    if (i) o += ", ";
+    AppendJsonString(&o, r.rates[i].first);
+    o += ": ";
+    if (r.rates[i].second) FormatDouble(&o, *r.rates[i].second);
+    else o += "null";
+  }
+  o += "}";
+  if (r.unit == Unit::kTurn) {
+    o += ", \"turns\": " + std::to_string(r.units);
+  }
+  if (r.average_delay_seconds) {
+    o += ", \"average_delay_seconds\": ";
+    FormatDouble(&o, *r.average_delay_seconds);
+  }
+  o += ", \"gates\": [";
+  for (size_t i = 0; i < r.gates.size(); ++i) {
+    if (i) o += ", ";
+    o += "{\"id\": ";
+    AppendJsonString(&o, r.gates[i].id);
+    o += ", \"name\": ";
+    AppendJsonString(&o, r.gates[i].name);
+    o += r.gates[i].passed ? ", \"passed\": true}" : ", \"passed\": false}";
+  }
+  o += "]}";
+  return o;
+}
+
+}  // namespace kefu::replyrate
