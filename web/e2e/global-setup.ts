@@ -1,7 +1,7 @@
 // Starts a real `kefu demo` on a free port with a fresh data directory, waits for /healthz,
 // exposes its URL as KEFU_URL to the tests, and stops it afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -51,9 +51,17 @@ export default async function globalSetup() {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The server's output goes to test-results/kefu-demo.log for post-mortems.
+  mkdirSync(join(webDir, 'test-results'), { recursive: true });
+  const file = createWriteStream(join(webDir, 'test-results', 'kefu-demo.log'));
   let log = '';
-  proc.stdout?.on('data', (d) => (log += d));
-  proc.stderr?.on('data', (d) => (log += d));
+  const keep = (d: Buffer) => {
+    file.write(d);
+    log = (log + d).slice(-4000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  proc.on('exit', (code, sig) => file.write(`\n[kefu demo exited: code ${code} signal ${sig}]\n`));
   try {
     await waitHealthy(url, proc, 20_000);
   } catch (e) {
