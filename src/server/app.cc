@@ -1,0 +1,287 @@
+#include "server/app.h"
+
+#include <algorithm>
+#include <future>
+
+#include "server/json.h"
+#if KEFU_HAVE_COMPLIANCE
+#include "compliance/compliance.h"
+#endif
+
+namespace kefu::server {
+
+void Histogram::Observe(core::Duration d) {
+  const double s = std::chrono::duration<double>(d).count();
+  size_t i = 0;
+  while (i < std::size(kBounds) && s > kBounds[i]) ++i;
+  buckets[i].fetch_add(1, std::memory_order_relaxed);
+  count.fetch_add(1, std::memory_order_relaxed);
+  sum_us.fetch_add(uint64_t(d.count()), std::memory_order_relaxed);
+}
+
+void Hub::Add(const std::shared_ptr<Subscriber>& s) {
+  std::lock_guard lock(mu_);
+  for (const auto& shop : s->Shops()) by_shop_[shop].push_back(s);
+  ++count_;
+}
+
+void Hub::Remove(const Subscriber* s) {
+  std::lock_guard lock(mu_);
+  for (auto& [shop, subs] : by_shop_) {
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const std::weak_ptr<Subscriber>& w) {
+                                auto p = w.lock();
+                                return !p || p.get() == s;
+                              }),
+               subs.end());
+  }
+  if (count_ > 0) --count_;
+}
+
+size_t Hub::Count() const {
+  std::lock_guard lock(mu_);
+  return count_;
+}
+
+void Hub::Publish(const store::EventRow& ev) {
+  std::shared_ptr<const std::string> frame;
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_shop_.find(ev.shop_id);
+    if (it == by_shop_.end()) return;
+    for (const auto& w : it->second)
+      if (auto s = w.lock(); s && s->Wants(ev)) targets.push_back(std::move(s));
+  }
+  if (targets.empty()) return;
+  // One encoded frame shared by every receiver.
+  frame = std::make_shared<const std::string>("{\"id\":\"" + std::to_string(ev.seq) + "\",\"type\":\"" +
+                                              ev.type + "\",\"data\":" + ev.data + "}");
+  for (auto& s : targets) s->Deliver(ev.seq, frame);
+}
+
+App::App(const ServerOptions& opt, core::Clock& clock, std::unique_ptr<store::Store> store)
+    : opt_(opt), clock_(clock), store_(std::move(store)), default_zone_(core::TimeZone::Fixed(480)) {
+  if (auto z = core::TimeZone::Load("Asia/Shanghai"); z.ok()) default_zone_ = *z;
+  conversation::RoutingSettings rs;
+  rs.sticky_window = opt.sticky_window;
+  reception_ = std::make_unique<conversation::ReceptionService>(clock_, *store_, *this, rs);
+}
+
+App::~App() { Stop(); }
+
+core::Status App::Start() {
+#if KEFU_HAVE_COMPLIANCE
+  KEFU_ASSIGN_OR_RETURN(auto guard, compliance::Guard::Create());
+  guard_ = std::shared_ptr<const compliance::Guard>(std::move(guard));
+#endif
+  KEFU_ASSIGN_OR_RETURN(auto shops, store_->ListShops());
+  for (const auto& s : shops) {
+    shops_[s.id] = s;
+    shop_by_key_[s.ingest_key_hash] = s.id;
+    if (auto z = core::TimeZone::Load(s.tz); z.ok()) zones_.emplace(s.id, *z);
+  }
+  KEFU_ASSIGN_OR_RETURN(auto users, store_->ListUsers());
+  for (const auto& u : users) {
+    users_[u.id] = u;
+    reception_->LoadAgent(AgentOf(u));
+  }
+  KEFU_ASSIGN_OR_RETURN(auto convs, store_->LoadConversations());
+  for (const auto& c : convs) reception_->LoadConversation(c);
+  store_->StartWriter();
+  return core::Status::Ok();
+}
+
+void App::Stop() {
+  if (store_) store_->StopWriter();
+}
+
+conversation::Agent App::AgentOf(const store::UserRow& row) const {
+  conversation::Agent a;
+  a.id = row.id;
+  a.username = row.username;
+  a.display_name = row.display_name;
+  a.role = conversation::ParseRole(row.role).value_or(conversation::Role::kAgent);
+  a.shop_ids = {row.shop_ids.begin(), row.shop_ids.end()};
+  for (const auto& s : row.skills)
+    if (auto k = conversation::ParseSkill(s)) a.skills.insert(*k);
+  a.max_concurrent = row.max_concurrent;
+  return a;
+}
+
+User App::MakeUser(const store::UserRow& row) const {
+  User u;
+  u.row = row;
+  u.actor.user_id = row.id;
+  u.actor.role = conversation::ParseRole(row.role).value_or(conversation::Role::kAgent);
+  u.actor.shop_ids = {row.shop_ids.begin(), row.shop_ids.end()};
+  return u;
+}
+
+void App::CacheUser(const store::UserRow& row) {
+  {
+    std::unique_lock lock(mu_);
+    users_[row.id] = row;
+  }
+  reception_->UpsertAgent(AgentOf(row));
+}
+
+core::Result<std::pair<std::string, User>> App::Login(const std::string& username,
+                                                      const std::string& password) {
+  KEFU_ASSIGN_OR_RETURN(auto row, store_->UserByUsername(username));
+  // The same answer for an unknown user and a wrong password, so usernames cannot be probed.
+  if (!row || !store::VerifyPassword(row->password_hash, password))
+    return core::Unauthenticated("wrong username or password");
+  CacheUser(*row);
+  const std::string token = core::NewSecret(24);
+  store::SessionRow s{store::Sha256Hex(token), row->id, clock_.Now() + opt_.token_ttl};
+  // Sessions survive restarts; the insert goes through the writer like every write.
+  // The promise is shared with the writer thread, which may still be inside set_value when
+  // get() returns here.
+  auto committed = std::make_shared<std::promise<bool>>();
+  auto fut = committed->get_future();
+  auto status = std::make_shared<core::Status>();
+  Write([this, s, status] { *status = store_->InsertSession(s); return status->ok(); },
+        [committed, status](bool ok) { committed->set_value(ok && status->ok()); });
+  if (!fut.get()) return core::Unavailable("could not store the session");
+  {
+    std::unique_lock lock(mu_);
+    sessions_[s.token_hash] = Session{s.user_id, s.expires_at};
+  }
+  return std::make_pair(token, MakeUser(*row));
+}
+
+core::Result<User> App::Authenticate(const std::string& token) {
+  if (token.empty()) return core::Unauthenticated("missing bearer token");
+  const std::string hash = store::Sha256Hex(token);
+  Session session;
+  bool found = false;
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = sessions_.find(hash); it != sessions_.end()) {
+      session = it->second;
+      found = true;
+    }
+  }
+  if (!found) {
+    KEFU_ASSIGN_OR_RETURN(auto row, store_->SessionByHash(hash));
+    if (!row) return core::Unauthenticated("unknown or expired token");
+    session = Session{row->user_id, row->expires_at};
+    std::unique_lock lock(mu_);
+    sessions_[hash] = session;
+  }
+  if (session.expires_at <= clock_.Now()) return core::Unauthenticated("the session has expired");
+  return UserById(session.user_id);
+}
+
+core::Result<User> App::UserById(const std::string& id) {
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = users_.find(id); it != users_.end()) return MakeUser(it->second);
+  }
+  KEFU_ASSIGN_OR_RETURN(auto row, store_->UserById(id));
+  if (!row) return core::Unauthenticated("the user no longer exists");
+  CacheUser(*row);
+  return MakeUser(*row);
+}
+
+void App::Logout(const std::string& token) {
+  const std::string hash = store::Sha256Hex(token);
+  {
+    std::unique_lock lock(mu_);
+    sessions_.erase(hash);
+  }
+  Write([this, hash] { return store_->DeleteSession(hash).ok(); }, [](bool) {});
+}
+
+core::Result<store::ShopRow> App::ShopByIngestKey(const std::string& key) {
+  if (key.empty()) return core::Unauthenticated("missing X-Kefu-Key");
+  const std::string hash = store::Sha256Hex(key);
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = shop_by_key_.find(hash); it != shop_by_key_.end()) return shops_.at(it->second);
+  }
+  KEFU_ASSIGN_OR_RETURN(auto row, store_->ShopByKeyHash(hash));
+  if (!row) return core::Unauthenticated("unknown ingest key");
+  std::unique_lock lock(mu_);
+  shops_[row->id] = *row;
+  shop_by_key_[hash] = row->id;
+  if (auto z = core::TimeZone::Load(row->tz); z.ok()) zones_.emplace(row->id, *z);
+  return *row;
+}
+
+core::Result<store::ShopRow> App::ShopById(const std::string& id) {
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = shops_.find(id); it != shops_.end()) return it->second;
+  }
+  KEFU_ASSIGN_OR_RETURN(auto row, store_->ShopById(id));
+  if (!row) return core::NotFound("shop " + id + " not found");
+  std::unique_lock lock(mu_);
+  shops_[row->id] = *row;
+  shop_by_key_[row->ingest_key_hash] = row->id;
+  if (auto z = core::TimeZone::Load(row->tz); z.ok()) zones_.emplace(row->id, *z);
+  return *row;
+}
+
+std::vector<store::ShopRow> App::ShopsOf(const User& u) {
+  std::vector<store::ShopRow> out;
+  for (const auto& id : u.row.shop_ids)
+    if (auto s = ShopById(id); s.ok()) out.push_back(*s);
+  return out;
+}
+
+const core::TimeZone& App::ZoneOf(const std::string& shop_id) {
+  std::shared_lock lock(mu_);
+  auto it = zones_.find(shop_id);
+  return it == zones_.end() ? default_zone_ : it->second;
+}
+
+namespace {
+class FnJob final : public store::WriteJob {
+ public:
+  FnJob(std::function<bool()> run, std::function<void(bool)> done)
+      : run_(std::move(run)), done_(std::move(done)) {}
+  bool Run() override { return run_(); }
+  void Done(bool committed) override { done_(committed); }
+
+ private:
+  std::function<bool()> run_;
+  std::function<void(bool)> done_;
+};
+}  // namespace
+
+void App::Write(std::function<bool()> fn, std::function<void(bool)> done) {
+  store_->Submit(std::make_unique<FnJob>(std::move(fn), std::move(done)));
+}
+
+void App::Publish(const conversation::Outcome& out) {
+  for (const auto& ev : out.events) {
+    store::EventRow row{ev.seq, ev.type, ev.shop_id, ev.agent_id, ev.buyer, ev.buyer_visible,
+                        ev.data_json, ev.ts};
+    hub_.Publish(row);
+  }
+}
+
+std::string App::Encode(const conversation::OutEvent& ev) const {
+  // Called on the writer thread; zones_ is read under the shared lock inside ZoneOf.
+  auto& self = const_cast<App&>(*this);
+  const core::TimeZone& tz = self.ZoneOf(ev.shop_id);
+  json::object data;
+  auto agent_name = [&](const std::string& id) -> std::string {
+    if (id.empty()) return {};
+    std::shared_lock lock(self.mu_);
+    auto it = users_.find(id);
+    return it == users_.end() ? std::string() : it->second.display_name;
+  };
+  if (ev.message) data["message"] = MessageJson(*ev.message, tz);
+  if (ev.conversation) data["conversation"] = ConversationJson(*ev.conversation, tz, agent_name(ev.conversation->agent_id));
+  if (!ev.presence_agent.empty()) {
+    data["agent"] = ev.presence_agent;
+    data["presence"] = std::string(conversation::PresenceName(ev.presence));
+    data["load"] = ev.load;
+  }
+  return json::serialize(data);
+}
+
+}  // namespace kefu::server

@@ -1,0 +1,134 @@
+// The application behind the HTTP layer: accounts and sessions, the reception service, the
+// WebSocket hub, metrics. Private to server/.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "conversation/conversation.h"
+#include "core/core.h"
+#include "core/time_zone.h"
+#include "server/server.h"
+#include "store/store.h"
+
+namespace kefu::compliance { class Guard; }
+
+namespace kefu::server {
+
+struct User {
+  store::UserRow row;
+  conversation::Actor actor;
+};
+
+// A WebSocket connection as the hub sees it. Deliver() is thread-safe.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual bool Wants(const store::EventRow& ev) const = 0;
+  virtual void Deliver(int64_t seq, std::shared_ptr<const std::string> frame) = 0;
+  virtual std::vector<std::string> Shops() const = 0;
+};
+
+// Fan-out of committed events to the sockets that may see them. Thread-safe.
+class Hub {
+ public:
+  void Add(const std::shared_ptr<Subscriber>& s);
+  void Remove(const Subscriber* s);
+  void Publish(const store::EventRow& ev);
+  size_t Count() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::vector<std::weak_ptr<Subscriber>>> by_shop_;
+  size_t count_ = 0;
+};
+
+// A latency histogram for Prometheus (seconds buckets).
+struct Histogram {
+  static constexpr double kBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  std::atomic<uint64_t> buckets[std::size(kBounds) + 1] = {};
+  std::atomic<uint64_t> count{0};
+  std::atomic<uint64_t> sum_us{0};
+  void Observe(core::Duration d);
+};
+
+struct Metrics {
+  std::atomic<uint64_t> requests_2xx{0}, requests_4xx{0}, requests_5xx{0};
+  std::atomic<uint64_t> messages_ingested{0}, messages_sent{0}, compliance_blocked{0};
+  std::atomic<int64_t> open_sockets{0};
+  std::atomic<uint64_t> dropped_sockets{0};
+  Histogram latency;
+};
+
+class App final : public conversation::EventEncoder {
+ public:
+  App(const ServerOptions& opt, core::Clock& clock, std::unique_ptr<store::Store> store);
+  ~App() override;
+  // Loads accounts and conversations; starts the writer.
+  core::Status Start();
+  void Stop();
+
+  const ServerOptions& options() const { return opt_; }
+  core::Clock& clock() { return clock_; }
+  store::Store& store() { return *store_; }
+  conversation::ReceptionService& reception() { return *reception_; }
+  Hub& hub() { return hub_; }
+  Metrics& metrics() { return metrics_; }
+  const compliance::Guard* guard() const { return guard_.get(); }
+
+  // Accounts (thread-safe). Blocking store reads: call off the event loop.
+  core::Result<std::pair<std::string, User>> Login(const std::string& username, const std::string& password);
+  // The user behind a bearer token; kUnauthenticated when missing, unknown or expired.
+  core::Result<User> Authenticate(const std::string& token);
+  core::Result<User> UserById(const std::string& id);
+  void Logout(const std::string& token);
+  core::Result<store::ShopRow> ShopByIngestKey(const std::string& key);
+  core::Result<store::ShopRow> ShopById(const std::string& id);
+  std::vector<store::ShopRow> ShopsOf(const User& u);
+  // The shop's time zone for formatting (Asia/Shanghai when unknown).
+  const core::TimeZone& ZoneOf(const std::string& shop_id);
+
+  // Runs `fn` on the writer thread inside a group-committed transaction (its writes are undone
+  // when it returns false); `done` is called on the writer thread after commit (committed=true)
+  // or rollback, and must only post work.
+  void Write(std::function<bool()> fn, std::function<void(bool)> done);
+  // Publishes an outcome's events (after commit).
+  void Publish(const conversation::Outcome& out);
+
+  std::string Encode(const conversation::OutEvent& ev) const override;
+
+ private:
+  struct Session {
+    std::string user_id;
+    core::Timestamp expires_at;
+  };
+  void CacheUser(const store::UserRow& row);
+  conversation::Agent AgentOf(const store::UserRow& row) const;
+  User MakeUser(const store::UserRow& row) const;
+
+  ServerOptions opt_;
+  core::Clock& clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<conversation::ReceptionService> reception_;
+  std::shared_ptr<const compliance::Guard> guard_;  // null when not built in
+  Hub hub_;
+  Metrics metrics_;
+
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Session> sessions_;         // token hash -> session
+  std::unordered_map<std::string, store::UserRow> users_;     // by id
+  std::unordered_map<std::string, store::ShopRow> shops_;     // by id
+  std::unordered_map<std::string, std::string> shop_by_key_;  // key hash -> shop id
+  std::unordered_map<std::string, core::TimeZone> zones_;     // shop id -> zone
+  core::TimeZone default_zone_;
+};
+
+}  // namespace kefu::server
