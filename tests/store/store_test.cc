@@ -1,0 +1,153 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <thread>
+
+namespace kefu::store {
+namespace {
+
+using conversation::Conversation;
+using conversation::Message;
+
+std::string TempDir() {
+  auto p = std::filesystem::temp_directory_path() / ("kefu-store-" + core::NewId(""));
+  std::filesystem::create_directories(p);
+  return p.string();
+}
+
+Message Msg(const std::string& conv, const std::string& text) {
+  Message m;
+  m.id = core::NewId("m_");
+  m.conversation_id = conv;
+  m.shop_id = "s1";
+  m.buyer = "b1";
+  m.text = text;
+  m.ts = core::SystemClock().Now();
+  return m;
+}
+
+TEST(Store, MigratesOnceAndReopens) {
+  const auto dir = TempDir();
+  {
+    auto st = Store::Open(dir);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    ShopRow shop{"s1", "店", "pdd", "Asia/Shanghai", Sha256Hex("key"), core::SystemClock().Now()};
+    ASSERT_TRUE((*st)->WriteNow([&] { return (*st)->InsertShop(shop); }).ok());
+  }
+  auto again = Store::Open(dir);
+  ASSERT_TRUE(again.ok());
+  auto shop = (*again)->ShopByKeyHash(Sha256Hex("key"));
+  ASSERT_TRUE(shop.ok() && shop->has_value());
+  EXPECT_EQ((*shop)->name, "店");
+  // A duplicate user name is refused and leaves nothing half-written.
+  UserRow u;
+  u.id = "u1";
+  u.username = "amy";
+  u.display_name = "Amy";
+  u.role = "agent";
+  u.password_hash = "x";
+  u.skills = {"presale"};
+  u.shop_ids = {"s1"};
+  ASSERT_TRUE((*again)->WriteNow([&] { return (*again)->InsertUser(u); }).ok());
+  u.id = "u2";
+  auto dup = (*again)->WriteNow([&] { return (*again)->InsertUser(u); });
+  EXPECT_EQ(dup.code(), core::Code::kAlreadyExists);
+  EXPECT_EQ(dup.field(), "username");
+  EXPECT_EQ((*again)->ListUsers("s1")->size(), 1u);
+}
+
+TEST(Store, DedupeKeyFindsTheFirstMessage) {
+  auto st = Store::Open(TempDir());
+  ASSERT_TRUE(st.ok());
+  Message m = Msg("c1", "在吗");
+  ASSERT_TRUE((*st)->WriteNow([&] { return (*st)->InsertMessage(m, "k1"); }).ok());
+  auto found = (*st)->FindMessageByDedupeKey("k1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, m.id);
+  EXPECT_FALSE((*(*st)->FindMessageByDedupeKey("k2")).has_value());
+  Message again = Msg("c1", "在吗");
+  EXPECT_FALSE((*st)->WriteNow([&] { return (*st)->InsertMessage(again, "k1"); }).ok());
+}
+
+TEST(Store, PaginatesHistoryNewestFirstPagesOldestFirstWithin) {
+  auto st = Store::Open(TempDir());
+  ASSERT_TRUE(st.ok());
+  ASSERT_TRUE((*st)->WriteNow([&]() -> core::Status {
+    for (int i = 0; i < 25; ++i) {
+      Message m = Msg("c1", "m" + std::to_string(i));
+      KEFU_TRY((*st)->InsertMessage(m, ""));
+    }
+    return core::Status::Ok();
+  }).ok());
+  std::vector<std::string> seen;
+  int64_t before = 0;
+  for (int page = 0; page < 10; ++page) {
+    auto items = (*st)->ListMessages("c1", before, 10);
+    ASSERT_TRUE(items.ok());
+    if (items->empty()) break;
+    for (auto it = items->rbegin(); it != items->rend(); ++it) seen.push_back(it->text);
+    for (size_t i = 1; i < items->size(); ++i) EXPECT_LT((*items)[i - 1].seq, (*items)[i].seq);
+    before = items->front().seq;
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_EQ(seen.front(), "m24");
+  EXPECT_EQ(seen.back(), "m0");
+}
+
+// Jobs that return false roll back alone; the rest of the batch commits.
+class TestJob final : public WriteJob {
+ public:
+  TestJob(Store& st, bool keep, std::atomic<int>& done, std::atomic<int>& committed)
+      : st_(st), keep_(keep), done_(done), committed_(committed) {}
+  bool Run() override {
+    Message m = Msg("c2", keep_ ? "keep" : "drop");
+    (void)st_.InsertMessage(m, "");
+    return keep_;
+  }
+  void Done(bool c) override {
+    committed_ += c;
+    ++done_;
+  }
+
+ private:
+  Store& st_;
+  bool keep_;
+  std::atomic<int>& done_;
+  std::atomic<int>& committed_;
+};
+
+TEST(Store, GroupCommitRollsBackOnlyFailedJobs) {
+  const auto dir = TempDir();
+  auto st = Store::Open(dir);
+  ASSERT_TRUE(st.ok());
+  (*st)->StartWriter();
+  std::atomic<int> done{0}, committed{0};
+  for (int i = 0; i < 200; ++i) (*st)->Submit(std::make_unique<TestJob>(**st, i % 4 != 0, done, committed));
+  (*st)->StopWriter();
+  EXPECT_EQ(done.load(), 200);
+  EXPECT_EQ(committed.load(), 200);
+  auto msgs = (*st)->ListMessages("c2", 0, 500);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(msgs->size(), 150u);
+  for (const auto& m : *msgs) EXPECT_EQ(m.text, "keep");
+  // After the writer stops, jobs are refused (completed uncommitted), not lost silently.
+  (*st)->Submit(std::make_unique<TestJob>(**st, true, done, committed));
+  EXPECT_EQ(done.load(), 201);
+  EXPECT_EQ(committed.load(), 200);
+}
+
+TEST(Passwords, Argon2idVerifies) {
+  auto h = HashPassword("kefu-demo");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->rfind("$argon2id$", 0), 0u);
+  EXPECT_TRUE(VerifyPassword(*h, "kefu-demo"));
+  EXPECT_FALSE(VerifyPassword(*h, "kefu-dem0"));
+  EXPECT_FALSE(VerifyPassword("garbage", "kefu-demo"));
+}
+
+}  // namespace
+}  // namespace kefu::store
