@@ -9,4 +9,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.kefu-installed
   touch node_modules/.kefu-installed
 fi
 npm run check:api
+npm run lint
 npm run build
