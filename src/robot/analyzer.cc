@@ -1,0 +1,338 @@
+// Normalisation and segmentation. Chinese has no spaces, so words come from a
+// max-probability segmentation over a dictionary (unigram language model, dynamic
+// programming); character bigrams and unigrams of the canonical text back it up where the
+// dictionary lacks a word, so a missing word costs recall only a little.
+#include "robot/internal/analyzer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
+#include "embedded/robot_data.h"
+
+namespace kefu::robot::internal {
+namespace {
+
+bool IsHan(char32_t c) {
+  return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FA1F);
+}
+bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
+bool IsLatin(char32_t c) { return (c >= 'a' && c <= 'z'); }
+
+std::u32string Utf8To32(std::string_view s) {
+  std::u32string out;
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), s.size()));
+  for (int32_t i = 0; i < u.length();) {
+    UChar32 c = u.char32At(i);
+    out.push_back(static_cast<char32_t>(c));
+    i += U16_LENGTH(c);
+  }
+  return out;
+}
+
+// Traditional -> simplified single characters from OpenCC's TSCharacters.txt (first value).
+const std::unordered_map<char32_t, char32_t>& TsMap() {
+  static const auto* map = [] {
+    auto* m = new std::unordered_map<char32_t, char32_t>();
+    std::string_view text = kefu::embedded::robot_data("data/robot/TSCharacters.txt");
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t nl = text.find('\n', pos);
+      if (nl == std::string_view::npos) nl = text.size();
+      std::string_view line = text.substr(pos, nl - pos);
+      pos = nl + 1;
+      if (line.empty() || line[0] == '#') continue;
+      size_t tab = line.find('\t');
+      if (tab == std::string_view::npos) continue;
+      std::u32string k = Utf8To32(line.substr(0, tab));
+      std::string_view rest = line.substr(tab + 1);
+      size_t sp = rest.find(' ');
+      std::u32string v = Utf8To32(rest.substr(0, sp));
+      if (k.size() == 1 && v.size() == 1) (*m)[k[0]] = v[0];
+    }
+    return m;
+  }();
+  return *map;
+}
+
+}  // namespace
+
+std::u32string NormalizeToCodePoints(std::string_view text) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+  icu::UnicodeString n;
+  if (U_SUCCESS(status)) {
+    n = nfkc->normalize(u, status);
+  }
+  if (U_FAILURE(status)) n = u;
+  const auto& ts = TsMap();
+  std::u32string out;
+  out.reserve(n.length());
+  for (int32_t i = 0; i < n.length();) {
+    UChar32 c = n.char32At(i);
+    i += U16_LENGTH(c);
+    char32_t cp = static_cast<char32_t>(c);
+    if (cp >= 0x2E80) {
+      auto it = ts.find(cp);
+      if (it != ts.end()) cp = it->second;
+    }
+    out.push_back(cp);
+  }
+  return out;
+}
+
+std::string ToUtf8(std::u32string_view s) {
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (char32_t c : s) {
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (c < 0x800) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (c >> 18));
+      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+Analyzer::Analyzer(const Lexicon& lexicon,
+                   const std::vector<std::vector<std::string>>& extra_synonyms,
+                   const std::vector<std::string>& extra_words) {
+  constexpr double kDefaultFreq = 1000;  // synonym/stop/product words without a count
+  std::map<std::u32string, double> freq;
+  auto add = [&](const std::string& w, double f) {
+    std::u32string n = NormalizeToCodePoints(w);
+    if (n.empty()) return;
+    auto& slot = freq[n];
+    slot = std::max(slot, f);
+  };
+  for (const auto& [w, f] : lexicon.words) add(w, f);
+  for (const auto& w : lexicon.stopwords) add(w, kDefaultFreq);
+  std::vector<std::vector<std::string>> groups = lexicon.synonym_groups;
+  groups.insert(groups.end(), extra_synonyms.begin(), extra_synonyms.end());
+  for (const auto& g : groups) {
+    for (const auto& w : g) add(w, kDefaultFreq);
+  }
+  // Product names must stay whole, so they outweigh any split.
+  for (const auto& w : extra_words) add(w, kDefaultFreq * 5);
+
+  for (const auto& [w, f] : freq) total_ += f;
+  // Unknown single characters: rarer than any listed word.
+  unknown_logp_ = static_cast<float>(std::log(1.0 / (total_ * 10)));
+  for (const auto& [w, f] : freq) {
+    storage_.push_back(w);
+    std::u32string_view key = storage_.back();
+    logp_[key] = static_cast<float>(std::log(f / total_));
+    min_logp_ = std::min(min_logp_, logp_[key]);
+    max_len_ = std::max(max_len_, key.size());
+  }
+  auto view_of = [&](const std::string& w) -> std::u32string_view {
+    std::u32string n = NormalizeToCodePoints(w);
+    auto it = logp_.find(n);
+    if (it != logp_.end()) return it->first;
+    storage_.push_back(n);
+    return storage_.back();
+  };
+  for (const auto& w : lexicon.stopwords) stop_.insert(view_of(w));
+  // Later groups (the shop's) override earlier ones for the same word.
+  for (const auto& g : groups) {
+    if (g.empty()) continue;
+    std::u32string_view head = view_of(g[0]);
+    for (const auto& w : g) canon_[view_of(w)] = head;
+  }
+}
+
+void Analyzer::Segment(std::u32string_view run, std::vector<std::u32string_view>* out) const {
+  const size_t n = run.size();
+  std::vector<float> best(n + 1, -1e30f);
+  std::vector<size_t> from(n + 1, 0);
+  best[0] = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (best[i] <= -1e29f) continue;
+    for (size_t len = 1; len <= max_len_ && i + len <= n; ++len) {
+      auto it = logp_.find(run.substr(i, len));
+      float lp;
+      if (it != logp_.end()) {
+        lp = it->second;
+      } else if (len == 1) {
+        lp = unknown_logp_;
+      } else {
+        continue;
+      }
+      if (best[i] + lp > best[i + len]) {
+        best[i + len] = best[i] + lp;
+        from[i + len] = i;
+      }
+    }
+  }
+  std::vector<std::u32string_view> rev;
+  for (size_t j = n; j > 0; j = from[j]) rev.push_back(run.substr(from[j], j - from[j]));
+  out->insert(out->end(), rev.rbegin(), rev.rend());
+}
+
+void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* words,
+                        std::vector<bool>* is_number,
+                        std::vector<std::u32string>* cjk_streams) const {
+  std::u32string s = NormalizeToCodePoints(text);
+  auto emit = [&](std::u32string_view w, bool number, std::u32string* stream) {
+    if (stop_.count(w)) return;
+    auto it = canon_.find(w);
+    std::u32string_view c = it == canon_.end() ? w : it->second;
+    if (stop_.count(c)) return;
+    words->emplace_back(c);
+    is_number->push_back(number);
+    if (stream) stream->append(c);
+  };
+  size_t i = 0;
+  std::vector<std::u32string_view> seg;
+  while (i < s.size()) {
+    char32_t c = s[i];
+    size_t j = i + 1;
+    if (IsHan(c)) {
+      while (j < s.size() && IsHan(s[j])) ++j;
+      seg.clear();
+      Segment(std::u32string_view(s).substr(i, j - i), &seg);
+      std::u32string stream;
+      for (auto w : seg) emit(w, false, &stream);
+      if (!stream.empty()) cjk_streams->push_back(std::move(stream));
+    } else if (IsDigit(c)) {
+      while (j < s.size() && (IsDigit(s[j]) || s[j] == '.')) ++j;
+      emit(std::u32string_view(s).substr(i, j - i), true, nullptr);
+    } else if (IsLatin(c)) {
+      while (j < s.size() && IsLatin(s[j])) ++j;
+      emit(std::u32string_view(s).substr(i, j - i), false, nullptr);
+    }
+    i = j;
+  }
+}
+
+std::vector<Term> Analyzer::Analyze(std::string_view text) const {
+  std::vector<std::u32string> words;
+  std::vector<bool> is_number;
+  std::vector<std::u32string> streams;
+  Tokenize(text, &words, &is_number, &streams);
+  std::vector<Term> terms;
+  std::unordered_set<std::string> seen;
+  auto add = [&](TermKind kind, std::u32string_view t) {
+    std::string key(1, static_cast<char>('0' + static_cast<int>(kind)));
+    std::string utf8 = ToUtf8(t);
+    key += utf8;
+    if (seen.insert(key).second) terms.push_back(Term{std::move(key), kind, std::move(utf8)});
+  };
+  for (size_t k = 0; k < words.size(); ++k) {
+    add(is_number[k] ? TermKind::kNumber : TermKind::kWord, words[k]);
+  }
+  for (const auto& st : streams) {
+    for (size_t k = 0; k + 1 < st.size(); ++k) add(TermKind::kBigram, std::u32string_view(st).substr(k, 2));
+    for (size_t k = 0; k < st.size(); ++k) add(TermKind::kUnigram, std::u32string_view(st).substr(k, 1));
+  }
+  return terms;
+}
+
+double Analyzer::Rarity(std::string_view utf8_word) const {
+  std::u32string w = Utf8To32(utf8_word);
+  auto it = logp_.find(w);
+  // Single characters outside the dictionary are mostly function characters; longer unknown
+  // strings are content (product words, places) and weigh fully.
+  if (it == logp_.end()) return w.size() == 1 ? 0.5 : 1.0;
+  // Linear in log-probability between the most frequent word (0.2) and never seen (1).
+  double max_lp = std::log(std::max(total_, 1.0));  // -logp of the rarest possible word
+  double r = -it->second / max_lp;
+  return std::clamp(r, 0.2, 1.0);
+}
+
+std::vector<std::string> Analyzer::Words(std::string_view text) const {
+  std::vector<std::u32string> words;
+  std::vector<bool> is_number;
+  std::vector<std::u32string> streams;
+  Tokenize(text, &words, &is_number, &streams);
+  std::vector<std::string> out;
+  for (const auto& w : words) out.push_back(ToUtf8(w));
+  return out;
+}
+
+}  // namespace kefu::robot::internal
+
+namespace kefu::robot {
+
+std::string Normalize(std::string_view text) {
+  return internal::ToUtf8(internal::NormalizeToCodePoints(text));
+}
+
+core::Result<Lexicon> ParseLexicon(std::string_view dict, std::string_view synonyms,
+                                   std::string_view stopwords) {
+  Lexicon lex;
+  auto lines = [](std::string_view text, auto fn) -> core::Status {
+    size_t pos = 0, no = 0;
+    while (pos < text.size()) {
+      size_t nl = text.find('\n', pos);
+      if (nl == std::string_view::npos) nl = text.size();
+      std::string_view line = text.substr(pos, nl - pos);
+      pos = nl + 1;
+      ++no;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || line[0] == '#') continue;
+      std::vector<std::string> fields;
+      size_t p = 0;
+      while (p < line.size()) {
+        size_t q = line.find_first_of(" \t", p);
+        if (q == std::string_view::npos) q = line.size();
+        if (q > p) fields.emplace_back(line.substr(p, q - p));
+        p = q + 1;
+      }
+      if (fields.empty()) continue;
+      KEFU_TRY(fn(no, fields));
+    }
+    return core::Status::Ok();
+  };
+  KEFU_TRY(lines(dict, [&](size_t no, const std::vector<std::string>& f) -> core::Status {
+    double freq = 1;
+    if (f.size() > 2) return core::InvalidArgument("dict line " + std::to_string(no) + ": want `word frequency`");
+    if (f.size() == 2) {
+      char* end = nullptr;
+      freq = std::strtod(f[1].c_str(), &end);
+      if (end == f[1].c_str() || *end != '\0' || !(freq > 0)) {
+        return core::InvalidArgument("dict line " + std::to_string(no) + ": frequency must be a positive number");
+      }
+    }
+    lex.words.emplace_back(f[0], freq);
+    return core::Status::Ok();
+  }));
+  KEFU_TRY(lines(synonyms, [&](size_t, const std::vector<std::string>& f) -> core::Status {
+    lex.synonym_groups.push_back(f);
+    return core::Status::Ok();
+  }));
+  KEFU_TRY(lines(stopwords, [&](size_t, const std::vector<std::string>& f) -> core::Status {
+    lex.stopwords.insert(lex.stopwords.end(), f.begin(), f.end());
+    return core::Status::Ok();
+  }));
+  return lex;
+}
+
+const Lexicon& DefaultLexicon() {
+  static const Lexicon* lex = [] {
+    auto r = ParseLexicon(kefu::embedded::robot_data("data/robot/dict.txt"),
+                          kefu::embedded::robot_data("data/robot/synonyms.txt"),
+                          kefu::embedded::robot_data("data/robot/stopwords.txt"));
+    KEFU_DCHECK(r.ok(), "the embedded lexicon in data/robot/ must parse");
+    return new Lexicon(std::move(r).value());
+  }();
+  return *lex;
+}
+
+}  // namespace kefu::robot

@@ -1,0 +1,253 @@
+// The FAQ index and its scoring.
+//
+// Each standard/similar question is a document of terms (words, character bigrams and
+// unigrams, numbers). A term weighs its kind's weight times its BM25 idf over entries (not
+// questions, so an entry with many phrasings of one word does not make that word common).
+// A question's score against a document is the F-measure of the idf-weighted overlap: how much
+// of the buyer's weight the document covers (recall) and how much of the document's weight the
+// buyer's question covers (precision). Unlike a raw BM25 sum this lies in [0, 1] and means the
+// same on a 4-entry and a 10,000-entry knowledge base, so one threshold can decide abstention.
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "robot/internal/analyzer.h"
+#include "robot/robot.h"
+
+namespace kefu::robot {
+
+struct Matcher::Impl {
+  Impl(std::vector<FaqEntry> kb_in, const Lexicon& lexicon, MatcherOptions opts)
+      : options(std::move(opts)),
+        kb(std::move(kb_in)),
+        analyzer(lexicon, options.shop_synonyms, options.product_names) {}
+
+  struct Doc {
+    uint32_t entry;
+    std::vector<uint32_t> terms;  // sorted term ids
+    float total = 0;              // sum of the terms' weights
+  };
+
+  double KindWeight(internal::TermKind k) const {
+    switch (k) {
+      case internal::TermKind::kWord: return options.word_weight;
+      case internal::TermKind::kBigram: return options.bigram_weight;
+      case internal::TermKind::kUnigram: return options.unigram_weight;
+      case internal::TermKind::kNumber: return options.number_weight;
+    }
+    return 0;
+  }
+
+  MatcherOptions options;
+  std::vector<FaqEntry> kb;
+  internal::Analyzer analyzer;
+  std::unordered_map<std::string, uint32_t> term_ids;
+  std::vector<std::string> term_text;
+  std::vector<internal::TermKind> term_kind;
+  std::vector<float> term_weight;  // kind weight * idf
+  std::vector<std::vector<uint32_t>> postings;  // term -> docs
+  // term -> (entry, factor): the entry's questions (1) or only its answer (answer_weight).
+  std::vector<std::vector<std::pair<uint32_t, float>>> entry_postings;
+  std::vector<Doc> docs;
+  std::vector<std::string_view> doc_text;
+  double unknown_idf = 0;
+};
+
+namespace {
+double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
+}  // namespace
+
+core::Result<Matcher> Matcher::Build(std::vector<FaqEntry> kb, const Lexicon& lexicon,
+                                     MatcherOptions options) {
+  {
+    std::unordered_map<std::string_view, int> seen;
+    for (const auto& e : kb) {
+      if (e.id.empty()) return core::InvalidArgument("an entry has an empty id", "id");
+      if (seen[e.id]++) return core::InvalidArgument("duplicate entry id " + e.id, "id");
+    }
+  }
+  auto impl = std::make_unique<Impl>(std::move(kb), lexicon, std::move(options));
+  Impl& m = *impl;
+  std::vector<uint32_t> df;
+  std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, float>>> entry_lists;
+  for (uint32_t ei = 0; ei < m.kb.size(); ++ei) {
+    const FaqEntry& e = m.kb[ei];
+    std::vector<const std::string*> texts{&e.question};
+    for (const auto& s : e.similar) texts.push_back(&s);
+    std::vector<uint32_t> entry_terms;
+    for (const std::string* t : texts) {
+      Impl::Doc doc{ei, {}, 0};
+      for (auto& term : m.analyzer.Analyze(*t)) {
+        auto [it, inserted] = m.term_ids.emplace(term.key, m.term_text.size());
+        if (inserted) {
+          m.term_text.push_back(term.text);
+          m.term_kind.push_back(term.kind);
+          m.postings.emplace_back();
+          df.push_back(0);
+        }
+        doc.terms.push_back(it->second);
+      }
+      if (doc.terms.empty()) continue;
+      std::sort(doc.terms.begin(), doc.terms.end());
+      const uint32_t di = m.docs.size();
+      for (uint32_t t : doc.terms) {
+        m.postings[t].push_back(di);
+        entry_terms.push_back(t);
+      }
+      m.docs.push_back(std::move(doc));
+      m.doc_text.push_back(*t);
+    }
+    std::sort(entry_terms.begin(), entry_terms.end());
+    entry_terms.erase(std::unique(entry_terms.begin(), entry_terms.end()), entry_terms.end());
+    for (uint32_t t : entry_terms) ++df[t];
+    for (uint32_t t : entry_terms) entry_lists[t].emplace_back(ei, 1.f);
+    // Answer words: only those the questions lack; they never enter df (answers are long and
+    // would make every word look common).
+    if (m.options.answer_weight > 0) {
+      for (auto& term : m.analyzer.Analyze(e.answer)) {
+        if (term.kind != internal::TermKind::kWord) continue;
+        auto it = m.term_ids.find(term.key);
+        if (it == m.term_ids.end()) {
+          it = m.term_ids.emplace(term.key, m.term_text.size()).first;
+          m.term_text.push_back(term.text);
+          m.term_kind.push_back(term.kind);
+          m.postings.emplace_back();
+          df.push_back(0);
+        }
+        if (!std::binary_search(entry_terms.begin(), entry_terms.end(), it->second)) {
+          entry_lists[it->second].emplace_back(ei, static_cast<float>(m.options.answer_weight));
+        }
+      }
+    }
+  }
+  const double n = std::max<size_t>(m.kb.size(), 1);
+  // An unknown word weighs like a word of one entry: Idf(n, 0) would make it outweigh every
+  // known word on a small knowledge base.
+  m.unknown_idf = Idf(n, 1);
+  m.term_weight.resize(df.size());
+  for (size_t t = 0; t < df.size(); ++t) {
+    m.term_weight[t] = static_cast<float>(m.KindWeight(m.term_kind[t]) * Idf(n, df[t]));
+  }
+  for (auto& d : m.docs) {
+    for (uint32_t t : d.terms) d.total += m.term_weight[t];
+  }
+  m.entry_postings.resize(df.size());
+  for (auto& [t, list] : entry_lists) m.entry_postings[t] = std::move(list);
+  return Matcher(std::move(impl));
+}
+
+Matcher::Matcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Matcher::Matcher(Matcher&&) noexcept = default;
+Matcher& Matcher::operator=(Matcher&&) noexcept = default;
+Matcher::~Matcher() = default;
+
+size_t Matcher::size() const { return impl_->kb.size(); }
+
+const FaqEntry* Matcher::Find(std::string_view id) const {
+  for (const auto& e : impl_->kb) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Matcher::Words(std::string_view text) const {
+  return impl_->analyzer.Words(text);
+}
+
+MatchResult Matcher::Match(std::string_view question, std::optional<core::Timestamp> now) const {
+  const Impl& m = *impl_;
+  MatchResult result;
+  const auto terms = m.analyzer.Analyze(question);
+  // Scratch space reused per thread: the accumulators cost O(docs) to allocate otherwise.
+  thread_local std::vector<float> acc;
+  thread_local std::vector<uint32_t> touched;
+  thread_local std::vector<float> entry_acc;
+  thread_local std::vector<uint32_t> entry_touched;
+  if (acc.size() < m.docs.size()) acc.assign(m.docs.size(), 0.f);
+  if (entry_acc.size() < m.kb.size()) entry_acc.assign(m.kb.size(), 0.f);
+  touched.clear();
+  entry_touched.clear();
+  double query_total = 0;
+  std::vector<uint32_t> query_ids;
+  for (const auto& term : terms) {
+    auto it = m.term_ids.find(term.key);
+    if (it == m.term_ids.end()) {
+      // Only unknown words count against the match: the bigrams and characters of an unknown
+      // word would count it again, and bigrams across word boundaries are mostly noise.
+      if (term.kind == internal::TermKind::kBigram || term.kind == internal::TermKind::kUnigram) continue;
+      const double rarity = term.kind == internal::TermKind::kWord ? m.analyzer.Rarity(term.text) : 1.0;
+      query_total += m.KindWeight(term.kind) * m.unknown_idf * m.options.unknown_weight * rarity;
+      continue;
+    }
+    const uint32_t t = it->second;
+    const float w = m.term_weight[t];
+    query_total += w;
+    query_ids.push_back(t);
+    for (uint32_t d : m.postings[t]) {
+      if (acc[d] == 0.f) touched.push_back(d);
+      acc[d] += w;
+    }
+    // Entry-level evidence: any of its phrasings, or its answer at a discount.
+    for (const auto& [e, factor] : m.entry_postings[t]) {
+      if (entry_acc[e] == 0.f) entry_touched.push_back(e);
+      entry_acc[e] += w > 0 ? w * factor : 0.f;
+    }
+  }
+  // Best document per entry.
+  std::unordered_map<uint32_t, std::pair<double, uint32_t>> best;  // entry -> (score, doc)
+  const double b2 = m.options.beta * m.options.beta;
+  for (uint32_t d : touched) {
+    const double matched = acc[d];
+    acc[d] = 0.f;
+    const auto& doc = m.docs[d];
+    const FaqEntry& e = m.kb[doc.entry];
+    if (now ? !e.ActiveAt(*now) : !e.enabled) continue;
+    if (query_total <= 0 || doc.total <= 0) continue;
+    // Recall counts the buyer's words found anywhere in the entry (all its phrasings, and
+    // its answer at a discount); precision is the best single phrasing's.
+    const double recall = std::min(1.0, std::max<double>(matched, entry_acc[doc.entry]) / query_total);
+    const double precision = std::min(1.0, matched / doc.total);
+    if (recall <= 0 || precision <= 0) continue;
+    const double f = (1 + b2) * precision * recall / (b2 * precision + recall);
+    auto& slot = best[doc.entry];
+    if (f > slot.first) slot = {f, d};
+  }
+  for (uint32_t e : entry_touched) entry_acc[e] = 0.f;
+  std::vector<std::pair<double, uint32_t>> ranked;  // (score, entry)
+  ranked.reserve(best.size());
+  for (const auto& [entry, sd] : best) ranked.emplace_back(sd.first, entry);
+  const size_t k = std::min(ranked.size(), std::max<size_t>(m.options.max_candidates, 2));
+  std::partial_sort(ranked.begin(), ranked.begin() + k, ranked.end(),
+                    [&](const auto& a, const auto& b) {
+                      if (a.first != b.first) return a.first > b.first;
+                      return a.second < b.second;  // deterministic ties: KB order
+                    });
+  for (size_t i = 0; i < k && i < m.options.max_candidates; ++i) {
+    result.candidates.push_back(Candidate{m.kb[ranked[i].second].id, ranked[i].first});
+  }
+  if (ranked.empty()) {
+    result.reason = "no_match";
+    return result;
+  }
+  const uint32_t top_entry = ranked[0].second;
+  const uint32_t top_doc = best[top_entry].second;
+  result.score = ranked[0].first;
+  result.matched_question = std::string(m.doc_text[top_doc]);
+  for (uint32_t t : query_ids) {
+    if (m.term_kind[t] != internal::TermKind::kWord && m.term_kind[t] != internal::TermKind::kNumber) continue;
+    const auto& dt = m.docs[top_doc].terms;
+    if (std::binary_search(dt.begin(), dt.end(), t)) result.matched_terms.push_back(m.term_text[t]);
+  }
+  const double second = ranked.size() > 1 ? ranked[1].first : 0.0;
+  if (result.score < m.options.threshold) {
+    result.reason = "below_threshold";
+  } else if (result.score - second < m.options.margin) {
+    result.reason = "ambiguous";
+  } else {
+    result.reason = "answered";
+    result.faq_id = m.kb[top_entry].id;
+  }
+  return result;
+}
+
+}  // namespace kefu::robot

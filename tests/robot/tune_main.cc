@@ -1,0 +1,83 @@
+// robot_tune: grid search of the matcher's knobs on the DEV split only (the test split stays
+// held out). `robot_tune` prints the best settings; `robot_tune -v [threshold]` prints the
+// dev misses of the defaults and the score histograms.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "eval_util.h"
+
+using namespace kefu::robot;
+
+int main(int argc, char** argv) {
+  auto kb = ParseKbJsonl(testing::ReadFile("tests/robot/eval/kb.jsonl"));
+  if (!kb.ok()) { std::fprintf(stderr, "%s\n", kb.status().ToString().c_str()); return 2; }
+  auto qs = testing::LoadQuestions("tests/robot/eval/questions.jsonl");
+  std::vector<testing::EvalQuestion> dev;
+  for (auto& q : qs) if (q.split == "dev") dev.push_back(q);
+  if (argc > 1 && std::strcmp(argv[1], "-v") == 0) {
+    MatcherOptions o0;
+    if (argc > 2) o0.threshold = std::atof(argv[2]);
+    auto m = Matcher::Build(*kb, DefaultLexicon(), o0);
+    int top_ok = 0, ans = 0;
+    std::vector<double> good, bad, unans;
+    for (auto& q : dev) {
+      auto r = m->Match(q.text);
+      std::string top = r.candidates.empty() ? "" : r.candidates[0].faq_id;
+      if (q.expect) { ++ans; if (top == *q.expect) { ++top_ok; good.push_back(r.score); } else bad.push_back(r.score); }
+      else unans.push_back(r.score);
+    }
+    auto hist = [](const char* n, std::vector<double> v) {
+      std::printf("%-6s", n); int b[10] = {0};
+      for (double x : v) b[std::min(9, int(x * 10))]++;
+      for (int i = 0; i < 10; ++i) std::printf(" %3d", b[i]); std::printf("\n"); };
+    std::printf("top1 (no threshold) %.3f\n", double(top_ok) / ans);
+    hist("good", good); hist("bad", bad); hist("unans", unans);
+    std::vector<std::string> f;
+    auto s = testing::Score(*m, dev, "dev", &f);
+    for (auto& x : f) std::printf("%s\n", x.c_str());
+    std::printf("dev acc %.3f wrong %.3f abst %.3f\n", s.Accuracy(), s.WrongRate(), s.AbstentionRecall());
+    return 0;
+  }
+  struct Row { double acc, wrong, abst; std::string desc; };
+  std::vector<Row> rows;
+  for (double bw : {0.3, 0.6, 1.0})
+  for (double uw : {0.1, 0.2, 0.4, 0.6})
+  for (double beta : {0.7, 1.0, 1.5, 2.0})
+  for (double unk : {0.6, 1.0, 1.5, 2.5})
+  for (double aw : {0.0, 0.3, 0.6}) {
+    MatcherOptions o;
+    o.bigram_weight = bw; o.unigram_weight = uw; o.beta = beta; o.unknown_weight = unk;
+    o.answer_weight = aw; o.threshold = 0; o.margin = 0;
+    auto m = Matcher::Build(*kb, DefaultLexicon(), o);
+    struct R { std::string top; double s1, s2; };
+    std::vector<R> res;
+    for (auto& q : dev) {
+      auto r = m->Match(q.text);
+      res.push_back({r.candidates.empty() ? "" : r.candidates[0].faq_id,
+                     r.candidates.empty() ? 0 : r.candidates[0].score,
+                     r.candidates.size() > 1 ? r.candidates[1].score : 0});
+    }
+    for (double th = 0.2; th <= 0.7; th += 0.02)
+    for (double mg : {0.0, 0.02, 0.05, 0.1}) {
+      int ans = 0, ok = 0, wrong = 0, answered = 0, un = 0, abst = 0;
+      for (size_t i = 0; i < dev.size(); ++i) {
+        bool give = !res[i].top.empty() && res[i].s1 >= th && res[i].s1 - res[i].s2 >= mg;
+        answered += give;
+        if (dev[i].expect) { ++ans; if (give && res[i].top == *dev[i].expect) ++ok; else if (give) ++wrong; }
+        else { ++un; if (!give) ++abst; else ++wrong; }
+      }
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "bw %.1f uw %.1f beta %.1f unk %.1f aw %.1f th %.2f mg %.2f", bw, uw, beta, unk, aw, th, mg);
+      rows.push_back({double(ok) / ans, answered ? double(wrong) / answered : 0, double(abst) / un, buf});
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.acc > b.acc; });
+  int shown = 0;
+  for (auto& r : rows) {
+    if (r.wrong > std::atof(getenv("MAXW") ? getenv("MAXW") : "0.035") || r.abst < 0.85) continue;
+    std::printf("%s | acc %.3f wrong %.3f abst %.3f\n", r.desc.c_str(), r.acc, r.wrong, r.abst);
+    if (++shown == 15) break;
+  }
+}
