@@ -84,16 +84,17 @@ struct ReceptionService::Impl {
            a.load < a.agent.max_concurrent;
   }
 
-  // Sticky first, then the least-loaded agent with the skill (ties: fewer sockets' worth of
-  // nothing, so by id for determinism). nullptr when nobody can take it.
-  AgentState* PickAgent(const Conversation& c) {
-    if (!c.last_agent_id.empty() && clock.Now() - c.last_agent_at <= settings.sticky_window) {
+  // Sticky first, then the least-loaded agent with the skill (ties by id, for determinism).
+  // nullptr when nobody can take it. `exclude` is never picked.
+  AgentState* PickAgent(const Conversation& c, const std::string& exclude = {}) {
+    if (!c.last_agent_id.empty() && c.last_agent_id != exclude &&
+        clock.Now() - c.last_agent_at <= settings.sticky_window) {
       auto it = agents.find(c.last_agent_id);
       if (it != agents.end() && CanTake(it->second, c)) return &it->second;
     }
     AgentState* best = nullptr;
     for (auto& [id, a] : agents) {
-      if (!CanTake(a, c)) continue;
+      if (id == exclude || !CanTake(a, c)) continue;
       if (!best || a.load < best->load || (a.load == best->load && id < best->agent.id)) best = &a;
     }
     return best;
@@ -499,6 +500,40 @@ core::Result<Outcome> ReceptionService::SocketChanged(const std::string& user_id
     if (impl_->Available(it->second)) KEFU_TRY(impl_->DrainQueue(out));
     KEFU_TRY(impl_->Persist(out));
   }
+  return out;
+}
+
+core::Result<Outcome> ReceptionService::Escalate(const std::string& conv_id,
+                                                 const std::string& agent_id) {
+  std::unique_lock lock(impl_->mu);
+  Outcome out;
+  auto it = impl_->conversations.find(conv_id);
+  if (it == impl_->conversations.end()) return core::NotFound("conversation " + conv_id + " not found");
+  Conversation& c = it->second;
+  out.conversation = c;
+  if (c.status != ConversationStatus::kOpen || c.agent_id != agent_id || !c.waiting_since) return out;
+  AgentState* next = impl_->PickAgent(c, agent_id);
+  if (!next) return out;
+  impl_->Release(c);
+  c.agent_id = next->agent.id;
+  c.last_agent_id = next->agent.id;
+  c.last_agent_at = impl_->clock.Now();
+  c.transfer_note = "超时未回复，系统自动转接 / reassigned: no reply in time";
+  c.updated_at = impl_->clock.Now();
+  next->load++;
+  KEFU_TRY(impl_->repo.SaveConversation(c));
+  out.conversation = c;
+  impl_->EmitConversation(out, c, agent_id);
+  KEFU_TRY(impl_->Persist(out));
+  return out;
+}
+
+core::Result<Outcome> ReceptionService::Notice(OutEvent ev) {
+  std::unique_lock lock(impl_->mu);
+  Outcome out;
+  ev.ts = impl_->clock.Now();
+  KEFU_TRY(impl_->repo.AppendEvent(ev, ev.data_json));
+  out.events.push_back(std::move(ev));
   return out;
 }
 

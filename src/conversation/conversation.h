@@ -190,6 +190,12 @@ class ReceptionService {
   // A workbench socket opened or closed: an agent with an open socket and no explicit status
   // counts as online.
   core::Result<Outcome> SocketChanged(const std::string& user_id, int delta);
+  // The assigned agent did not answer in time: hand the conversation to another available
+  // agent with the skill (never back to the same one). Nothing changes when the buyer was
+  // answered meanwhile, the agent changed, or nobody else can take it (the leads were warned).
+  core::Result<Outcome> Escalate(const std::string& conversation_id, const std::string& agent_id);
+  // Persists a notice event (e.g. sla.warning) whose data the caller encoded.
+  core::Result<Outcome> Notice(OutEvent ev);
   // Registers or refreshes an account (e.g. added by the CLI while running).
   void UpsertAgent(const Agent& a);
 

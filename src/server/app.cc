@@ -7,6 +7,9 @@
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
 #endif
+#if KEFU_HAVE_REPLYRATE
+#include "server/live.h"
+#endif
 
 namespace kefu::server {
 
@@ -88,6 +91,10 @@ core::Status App::Start() {
   }
   KEFU_ASSIGN_OR_RETURN(auto convs, store_->LoadConversations());
   for (const auto& c : convs) reception_->LoadConversation(c);
+#if KEFU_HAVE_REPLYRATE
+  live_ = std::make_shared<LiveGuard>(*this);
+  live_->Load(convs);
+#endif
   store_->StartWriter();
   return core::Status::Ok();
 }
@@ -255,8 +262,17 @@ void App::Write(std::function<bool()> fn, std::function<void(bool)> done) {
   store_->Submit(std::make_unique<FnJob>(std::move(fn), std::move(done)));
 }
 
+void App::Tick() {
+#if KEFU_HAVE_REPLYRATE
+  if (live_) live_->Tick(clock_.Now());
+#endif
+}
+
 void App::Publish(const conversation::Outcome& out) {
   for (const auto& ev : out.events) {
+#if KEFU_HAVE_REPLYRATE
+    if (live_) live_->OnEvent(ev);
+#endif
     store::EventRow row{ev.seq, ev.type, ev.shop_id, ev.agent_id, ev.buyer, ev.buyer_visible,
                         ev.data_json, ev.ts};
     hub_.Publish(row);

@@ -20,6 +20,7 @@
 #include "store/store.h"
 
 namespace kefu::compliance { class Guard; }
+namespace kefu::server { class LiveGuard; }
 
 namespace kefu::server {
 
@@ -83,6 +84,10 @@ class App final : public conversation::EventEncoder {
   Hub& hub() { return hub_; }
   Metrics& metrics() { return metrics_; }
   const compliance::Guard* guard() const { return guard_.get(); }
+  // The reply-rate guard; null when not built in.
+  LiveGuard* live() { return live_.get(); }
+  // About once a second: reply-rate warnings and escalations.
+  void Tick();
 
   // Accounts (thread-safe). Blocking store reads: call off the event loop.
   core::Result<std::pair<std::string, User>> Login(const std::string& username, const std::string& password);
@@ -119,6 +124,7 @@ class App final : public conversation::EventEncoder {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<conversation::ReceptionService> reception_;
   std::shared_ptr<const compliance::Guard> guard_;  // null when not built in
+  std::shared_ptr<LiveGuard> live_;                 // null when not built in
   Hub hub_;
   Metrics metrics_;
 

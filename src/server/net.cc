@@ -377,6 +377,17 @@ awaitable<void> Listen(tcp::acceptor& acceptor, Context& ctx) {
   }
 }
 
+// Drives the reply-rate radar: warnings and escalations are checked once a second.
+awaitable<void> Ticker(App& app) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    t.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await t.async_wait(kTuple);
+    if (ec) co_return;
+    app.Tick();
+  }
+}
+
 void RaiseFileLimit() {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -434,6 +445,7 @@ core::Status Run(const ServerOptions& in) {
     ioc.stop();
   });
   asio::co_spawn(ioc, Listen(acceptor, ctx), asio::detached);
+  asio::co_spawn(ioc, Ticker(app), asio::detached);
   spdlog::info("kefu listening on http://{}:{} (data {}, web {}{})", opt.host, opt.port, opt.data_dir,
                opt.web_dir, opt.demo ? ", demo" : "");
 

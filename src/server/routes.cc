@@ -11,6 +11,9 @@
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
 #endif
+#if KEFU_HAVE_REPLYRATE
+#include "server/live.h"
+#endif
 
 namespace kefu::server {
 
@@ -543,6 +546,34 @@ void Router::Handle(Request req, Respond respond) {
       return respond(JsonResponse(200, json::object{{"ok", res->ok}, {"violations", ViolationsJson(res->violations)}}));
 #else
       return respond(Error(core::NotFound("the compliance guard is not built into this binary")));
+#endif
+    }
+
+    // ---- reply rate ----
+    if (route(4, {"metrics", "live"}) || route(4, {"metrics", "reply-rate"})) {
+      if (m != "GET") return respond(Error(core::NotFound("no route " + m + " " + req.path)));
+      std::string shop_id = Param(req.query, "shop");
+      if (shop_id.empty() && !user.row.shop_ids.empty()) shop_id = user.row.shop_ids.front();
+      if (!actor.shop_ids.count(shop_id)) return respond(Error(core::NotFound("shop " + shop_id + " not found")));
+#if KEFU_HAVE_REPLYRATE
+      if (seg[3] == "live") {
+        Response r;
+        r.body = app.live()->LiveJson(shop_id, app.clock().Now());
+        return respond(std::move(r));
+      }
+      auto days = IntParam(req.query, "days", 1, 1, 90);
+      if (!days.ok()) return respond(Error(days.status()));
+      std::string date = Param(req.query, "date");
+      if (date.empty()) date = core::FormatLocalDate(app.ZoneOf(shop_id).DateOf(app.clock().Now()));
+      if (!core::ParseLocalDate(date).ok())
+        return respond(Error(core::InvalidArgument("date must be YYYY-MM-DD", "date")));
+      auto body = app.live()->ReplyRateJson(shop_id, date, *days);
+      if (!body.ok()) return respond(Error(body.status()));
+      Response r;
+      r.body = *body;
+      return respond(std::move(r));
+#else
+      return respond(Error(core::NotFound("the reply-rate guard is not built into this binary")));
 #endif
     }
 

@@ -661,6 +661,23 @@ core::Result<std::vector<EventRow>> Store::EventsAfter(int64_t after,
   });
 }
 
+core::Status Store::ForEachMessage(
+    const std::string& shop, core::Timestamp from, core::Timestamp to,
+    const std::function<void(const std::string&, conversation::Sender, core::Timestamp)>& fn) {
+  auto r = WithReader(impl_.get(), [&](sqlite3* db) -> core::Result<bool> {
+    Stmt q(db, "SELECT buyer, sender, ts FROM messages WHERE shop_id = ? AND ts >= ? AND ts < ? ORDER BY seq");
+    q.Bind(shop).Bind(Micros(from)).Bind(Micros(to));
+    for (;;) {
+      KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      fn(q.Text(0), conversation::ParseSender(q.Text(1)).value_or(conversation::Sender::kSystem),
+         FromMicros(q.Int(2)));
+    }
+    return true;
+  });
+  return r.status();
+}
+
 core::Result<int64_t> Store::LastEventSeq() {
   return WithReader(impl_.get(), [&](sqlite3* db) -> core::Result<int64_t> {
     Stmt q(db, "SELECT COALESCE(MAX(seq), 0) FROM events");

@@ -120,6 +120,11 @@ class Store : public conversation::ReceptionRepository {
   // Events with seq > after in the given shops, oldest first, at most `limit`.
   core::Result<std::vector<EventRow>> EventsAfter(int64_t after, const std::vector<std::string>& shop_ids,
                                                   int limit);
+  // Calls fn(buyer, sender, ts) for every message of a shop with from <= ts < to, in store order.
+  core::Status ForEachMessage(const std::string& shop_id, core::Timestamp from, core::Timestamp to,
+                              const std::function<void(const std::string& buyer,
+                                                       conversation::Sender from,
+                                                       core::Timestamp ts)>& fn);
   core::Result<int64_t> LastEventSeq();
   core::Result<int64_t> CountMessages();
 

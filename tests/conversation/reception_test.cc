@@ -244,3 +244,32 @@ TEST_F(ReceptionTest, RejectsEmptyInput) {
 
 }  // namespace
 }  // namespace kefu::conversation
+
+namespace kefu::conversation {
+namespace {
+
+TEST_F(ReceptionTest, EscalatesToAnotherAgentOnlyWhileUnanswered) {
+  AddAgent("a1", {Skill::kPresale});
+  AddAgent("a2", {Skill::kPresale});
+  ASSERT_TRUE(rx.SetPresence("a1", Presence::kOnline).ok());
+  const auto c = Ingest("b1", "在吗");
+  ASSERT_EQ(c.agent_id, "a1");
+  // Nobody else online: it stays.
+  auto none = rx.Escalate(c.id, "a1");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->conversation->agent_id, "a1");
+  ASSERT_TRUE(rx.SetPresence("a2", Presence::kOnline).ok());
+  auto moved = rx.Escalate(c.id, "a1");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->conversation->agent_id, "a2");
+  EXPECT_EQ(rx.AgentById("a1")->load, 0);
+  // Answered meanwhile: nothing to do.
+  ASSERT_TRUE(rx.Reply(ActorOf("a2"), c.id, "亲，在的", "").ok());
+  auto answered = rx.Escalate(c.id, "a2");
+  ASSERT_TRUE(answered.ok());
+  EXPECT_EQ(answered->conversation->agent_id, "a2");
+  EXPECT_TRUE(answered->events.empty());
+}
+
+}  // namespace
+}  // namespace kefu::conversation
