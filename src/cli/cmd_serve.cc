@@ -2,7 +2,6 @@
 #include <cstdio>
 
 #include "cli/cli.h"
-#include "server/demo.h"
 #include "server/server.h"
 
 namespace kefu::cli {

@@ -1,4 +1,4 @@
-#include "server/demo.h"
+#include "server/server.h"
 
 #include <filesystem>
 #include <fstream>

@@ -24,6 +24,13 @@ struct ServerOptions {
   size_t ws_queue_limit = 4096;           // frames queued per socket before it is dropped
 };
 
+inline constexpr const char* kDemoPassword = "kefu-demo";
+
+// Seeds DIR for `kefu demo` when it holds no shop yet: a 拼多多 shop, its team (demo-owner,
+// demo-lead, demo-agent1..3, password kDemoPassword) and a few conversations; writes
+// DIR/demo-keys.json (shop id -> ingest key) for the buyer simulator. Ok when already seeded.
+core::Status SeedDemo(const std::string& data_dir);
+
 // Runs the server until SIGINT/SIGTERM. Returns a startup error (bad port, store failure).
 core::Status Run(const ServerOptions& opt);
 
