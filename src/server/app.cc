@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "server/extensions.h"
 #include "server/json.h"
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
@@ -71,7 +72,10 @@ App::App(const ServerOptions& opt, core::Clock& clock, std::unique_ptr<store::St
   reception_ = std::make_unique<conversation::ReceptionService>(clock_, *store_, *this, rs);
 }
 
-App::~App() { Stop(); }
+App::~App() {
+  Stop();
+  extensions_.clear();
+}
 
 core::Status App::Start() {
 #if KEFU_HAVE_COMPLIANCE
@@ -95,6 +99,9 @@ core::Status App::Start() {
   live_ = std::make_shared<LiveGuard>(*this);
   live_->Load(convs);
 #endif
+  extensions_.push_back(MakeRobotApi(*this));
+  extensions_.push_back(MakeOrdersApi(*this));
+  for (auto& e : extensions_) KEFU_TRY(e->Start());
   store_->StartWriter();
   return core::Status::Ok();
 }
@@ -266,6 +273,7 @@ void App::Tick() {
 #if KEFU_HAVE_REPLYRATE
   if (live_) live_->Tick(clock_.Now());
 #endif
+  for (auto& e : extensions_) e->Tick(clock_.Now());
 }
 
 void App::Publish(const conversation::Outcome& out) {
@@ -273,6 +281,7 @@ void App::Publish(const conversation::Outcome& out) {
 #if KEFU_HAVE_REPLYRATE
     if (live_) live_->OnEvent(ev);
 #endif
+    for (auto& e : extensions_) e->OnCommitted(ev);
     store::EventRow row{ev.seq, ev.type, ev.shop_id, ev.agent_id, ev.buyer, ev.buyer_visible,
                         ev.data_json, ev.ts};
     hub_.Publish(row);

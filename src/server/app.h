@@ -20,7 +20,10 @@
 #include "store/store.h"
 
 namespace kefu::compliance { class Guard; }
-namespace kefu::server { class LiveGuard; }
+namespace kefu::server {
+class LiveGuard;
+class Extension;
+}  // namespace kefu::server
 
 namespace kefu::server {
 
@@ -86,8 +89,10 @@ class App final : public conversation::EventEncoder {
   const compliance::Guard* guard() const { return guard_.get(); }
   // The reply-rate guard; null when not built in.
   LiveGuard* live() { return live_.get(); }
-  // About once a second: reply-rate warnings and escalations.
+  // About once a second: reply-rate warnings and escalations, extensions' timers.
   void Tick();
+  // Capabilities in their own files (robot, orders); see server/extensions.h.
+  const std::vector<std::unique_ptr<Extension>>& extensions() const { return extensions_; }
 
   // Accounts (thread-safe). Blocking store reads: call off the event loop.
   core::Result<std::pair<std::string, User>> Login(const std::string& username, const std::string& password);
@@ -125,6 +130,7 @@ class App final : public conversation::EventEncoder {
   std::unique_ptr<conversation::ReceptionService> reception_;
   std::shared_ptr<const compliance::Guard> guard_;  // null when not built in
   std::shared_ptr<LiveGuard> live_;                 // null when not built in
+  std::vector<std::unique_ptr<Extension>> extensions_;
   Hub hub_;
   Metrics metrics_;
 

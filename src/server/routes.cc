@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/extensions.h"
 #include "server/json.h"
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
@@ -358,6 +359,9 @@ void Router::Handle(Request req, Respond respond) {
       return true;
     };
 
+    for (const auto& e : app.extensions())
+      if (e->HandlePublic(req, seg, respond)) return;
+
     // ---- buyer side (ingest key) ----
     if (route(4, {"ingest", "messages"}) && m == "POST") {
       auto shop = app.ShopByIngestKey(req.ingest_key);
@@ -548,6 +552,9 @@ void Router::Handle(Request req, Respond respond) {
       return respond(Error(core::NotFound("the compliance guard is not built into this binary")));
 #endif
     }
+
+    for (const auto& e : app.extensions())
+      if (e->Handle(req, seg, user, respond)) return;
 
     // ---- reply rate ----
     if (route(4, {"metrics", "live"}) || route(4, {"metrics", "reply-rate"})) {
