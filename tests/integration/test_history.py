@@ -132,6 +132,29 @@ def body(t):
     t.check(f"conversation list walked with limit=5 ({pages} pages) lists every conversation once",
             len(seen) == len(set(seen)) and set(seen) == {c["id"] for c in r["items"]} and len(seen) == 15,
             f"{len(seen)} seen, {len(set(seen))} unique, {len(r['items'])} total")
+
+    # A walk during activity: a conversation further down gets a new message between pages (it
+    # moves to the top). No conversation may be listed twice, and every other one exactly once.
+    st, r = owner.get("/api/v1/conversations?limit=500")
+    order = [c["id"] for c in r["items"]]
+    mover = next(c for c in r["items"] if c["id"] == order[-3])
+    seen, before, pages = [], None, 0
+    while True:
+        st, r = owner.get("/api/v1/conversations?limit=5" + (f"&before={before}" if before else ""))
+        if st != 200:
+            break
+        pages += 1
+        seen += [c["id"] for c in r["items"]]
+        if pages == 1:
+            ingest(buyers, mover["buyer"], "翻页时来了新消息")
+        before = r.get("next")
+        if not before or pages > 20:
+            break
+    dups = sorted({c for c in seen if seen.count(c) > 1})
+    others = [c for c in order if c != mover["id"]]
+    t.check("list walk while a conversation moves to the top: nothing listed twice", not dups, f"twice: {dups}")
+    t.check("...and every unchanged conversation listed once", all(seen.count(c) == 1 for c in others),
+            f"counts != 1: {[(c, seen.count(c)) for c in others if seen.count(c) != 1]}")
     ws.close()
     srv.stop()
 

@@ -175,7 +175,26 @@ def body(t):
         t.check("/ws?after=abc is refused with 400 field after",
                 e.status == 400 and isinstance(e.body, dict) and e.body.get("field") == "after", f"{e.status} {e.body}")
 
+    # --- resume across a crash: event ids survive a SIGKILL and a restart
+    w4 = agent_ws(port, tok["a1"])
+    ingest(buyers, "b1", "崩溃前")
+    w4.wait_for(lambda e: is_event(e, "message.created") and msg_of(e)["text"] == "崩溃前", 5)
+    last4 = max(ids_of(w4.seen))
     lws.close()
+    srv.kill9()
+    w4.close()
+    srv.start()
+    port = srv.port
+    buyers = Api(port, key=key)
+    for x in ("重启后1", "重启后2"):
+        ingest(buyers, "b1", x)
+    w5 = agent_ws(port, tok["a1"], after=last4)
+    got = [e for e in w5.drain(0.5) if not is_event(e, "hello")]
+    t.equal("after SIGKILL + restart, after=<last id> replays exactly what came since, in order",
+            [msg_of(e)["text"] for e in got if is_event(e, "message.created")], ["重启后1", "重启后2"])
+    t.check("...with ids above the ones seen before the crash", all(i > last4 for i in ids_of(got)) and increasing(ids_of(got)),
+            f"{last4} {ids_of(got)}")
+    w5.close()
     t.equal("/healthz still ok", srv.api().get("/healthz")[0], 200)
     srv.stop()
 

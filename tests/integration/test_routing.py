@@ -90,6 +90,10 @@ def body(t):
     c = conv(c1)
     t.check("conversation b1 is open, assigned to a1, skill presale",
             c["status"] == "open" and c["agent"] == uid["a1"] and c["skill"] == "presale", str(c))
+    t.equal("b1's conversation counts 1 unread", c["unread"], 1)
+    st, _ = api["a1"].post(f"/api/v1/conversations/{c1}/read")
+    t.equal("a1 POST read -> 204", st, 204)
+    t.equal("unread is 0 after read", conv(c1)["unread"], 0)
     t.check("a3 (after-sale only) did not get b1's presale message on its socket",
             not ws["a3"].wait_for(lambda e: is_event(e, "message.created") and msg_of(e)["id"] == m1["id"], 0.5, mk3))
 
