@@ -148,9 +148,13 @@ def body(t):
             c["agent"] == uid["a3"] and c["skill"] == "aftersale", str(c))
 
     # --- 6. a freed slot (close) pulls the oldest waiting conversation
-    mk = ws["a1"].mark()
+    mk, mk3 = ws["a1"].mark(), ws["a3"].mark()
     st, r = api["a1"].post(f"/api/v1/conversations/{c1}/close")
     t.check("a1 closes b1 -> 200 status closed", st == 200 and r.get("status") == "closed", f"{st} {r}")
+    st3, _ = api["a3"].get(f"/api/v1/conversations/{c1}")
+    leak = ws["a3"].wait_for(lambda e: conv_of(e)["id"] == c1, 0.5, mk3)
+    t.check(f"a3 may not see a1's closed conversation (GET -> {st3}) and gets no event about it on its socket",
+            st3 == 404 and not leak, str(leak)[:300])
     c = conv(c5)
     t.check("queued b5 is assigned to a1 once a1 frees a slot", c["status"] == "open" and c["agent"] == uid["a1"], str(c))
     t.check("a1's socket hears conversation.updated for b5 with itself as agent",
