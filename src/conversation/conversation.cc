@@ -113,12 +113,15 @@ struct ReceptionService::Impl {
     OutEvent ev;
     ev.type = "conversation.updated";
     ev.shop_id = c.shop_id;
-    ev.agent_id = c.agent_id;
+    // A closed conversation concerns only the agent who had it (and the leads); an empty
+    // audience would tell every agent of the shop.
+    ev.agent_id = c.status == ConversationStatus::kClosed ? previous_agent : c.agent_id;
     ev.buyer = c.buyer;
     ev.conversation = c;
+    if (c.status == ConversationStatus::kClosed && previous_agent.empty()) ev.agent_id = kLeadsOnly;
     out.events.push_back(ev);
     // The agent who lost it must hear that too.
-    if (!previous_agent.empty() && previous_agent != c.agent_id) {
+    if (!previous_agent.empty() && previous_agent != ev.agent_id) {
       ev.agent_id = previous_agent;
       out.events.push_back(ev);
     }

@@ -95,8 +95,10 @@ struct Actor {
 };
 
 // An event to persist and publish. `agent_id` empty = every member of the shop may see it;
-// otherwise that agent plus the shop's leads and owners. `buyer_visible` events also reach
+// otherwise that agent plus the shop's leads and owners (kLeadsOnly: leads and owners only). `buyer_visible` events also reach
 // the buyer's channel socket.
+inline constexpr const char* kLeadsOnly = "-";
+
 struct OutEvent {
   std::string type;
   std::string shop_id;

@@ -273,3 +273,27 @@ TEST_F(ReceptionTest, EscalatesToAnotherAgentOnlyWhileUnanswered) {
 
 }  // namespace
 }  // namespace kefu::conversation
+
+namespace kefu::conversation {
+namespace {
+
+TEST_F(ReceptionTest, ClosingTellsOnlyTheAgentWhoHadIt) {
+  AddAgent("a1", {Skill::kPresale});
+  ASSERT_TRUE(rx.SetPresence("a1", Presence::kOnline).ok());
+  const auto c = Ingest("b1", "在吗");
+  auto closed = rx.Close(ActorOf("a1"), c.id);
+  ASSERT_TRUE(closed.ok());
+  ASSERT_FALSE(closed->events.empty());
+  for (const auto& ev : closed->events) EXPECT_EQ(ev.agent_id, "a1") << ev.type;
+  // A queued conversation closed by a lead concerns the leads only.
+  const auto q = Ingest("b2", "在吗");
+  ASSERT_TRUE(rx.SetPresence("a1", Presence::kBusy).ok());
+  const auto waiting = Ingest("b3", "在吗");
+  auto by_lead = rx.Close(Actor{"lead", Role::kLead, {"s1"}}, waiting.id);
+  ASSERT_TRUE(by_lead.ok());
+  for (const auto& ev : by_lead->events) EXPECT_EQ(ev.agent_id, kLeadsOnly);
+  (void)q;
+}
+
+}  // namespace
+}  // namespace kefu::conversation
