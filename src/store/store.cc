@@ -155,6 +155,69 @@ CREATE TABLE events (
   ts INTEGER NOT NULL);
 CREATE INDEX events_by_shop ON events (shop_id, seq);
 )sql",
+    // 2: orders, 审单, after-sales, compensations and the audit log (store/orders_repo.cc).
+    R"sql(
+CREATE TABLE orders (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, shop_id TEXT NOT NULL, id TEXT NOT NULL,
+  platform TEXT NOT NULL, buyer TEXT NOT NULL, status TEXT NOT NULL,
+  shipping_fee INTEGER NOT NULL, goods_total INTEGER NOT NULL,
+  original_goods_total INTEGER NOT NULL, goods_total_changes INTEGER NOT NULL DEFAULT 0,
+  shipping_fee_changes INTEGER NOT NULL DEFAULT 0, province TEXT NOT NULL DEFAULT '',
+  city TEXT NOT NULL DEFAULT '', district TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',
+  recipient TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', created_at INTEGER,
+  paid_at INTEGER, promised_ship_time INTEGER, shipped_at INTEGER, delivered_at INTEGER,
+  tracking_no TEXT NOT NULL DEFAULT '', carrier TEXT NOT NULL DEFAULT '',
+  campaign TEXT NOT NULL DEFAULT '', group_id TEXT, group_required INTEGER,
+  group_joined INTEGER, group_formed_at INTEGER, UNIQUE (shop_id, id));
+CREATE INDEX orders_by_buyer ON orders (shop_id, buyer, seq);
+CREATE TABLE order_items (
+  shop_id TEXT NOT NULL, order_id TEXT NOT NULL, idx INTEGER NOT NULL, sku TEXT NOT NULL,
+  name TEXT NOT NULL, qty INTEGER NOT NULL, unit_price INTEGER NOT NULL,
+  PRIMARY KEY (shop_id, order_id, idx));
+CREATE TABLE order_remarks (
+  shop_id TEXT NOT NULL, order_id TEXT NOT NULL, text TEXT NOT NULL,
+  PRIMARY KEY (shop_id, order_id));
+CREATE TABLE order_flags (
+  shop_id TEXT NOT NULL, order_id TEXT NOT NULL, color TEXT NOT NULL, note TEXT NOT NULL,
+  PRIMARY KEY (shop_id, order_id));
+CREATE TABLE review_queue (
+  shop_id TEXT NOT NULL, order_id TEXT NOT NULL, bucket TEXT NOT NULL, findings TEXT NOT NULL,
+  paid_at INTEGER, decided_by TEXT NOT NULL DEFAULT '', decided_at INTEGER,
+  note TEXT NOT NULL DEFAULT '', PRIMARY KEY (shop_id, order_id));
+CREATE TABLE catalog_items (
+  shop_id TEXT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL, stock INTEGER NOT NULL,
+  price INTEGER NOT NULL, PRIMARY KEY (shop_id, sku));
+CREATE TABLE blacklist (
+  shop_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (shop_id, kind, value));
+CREATE TABLE aftersales_cases (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, shop_id TEXT NOT NULL,
+  order_id TEXT NOT NULL, buyer TEXT NOT NULL, type TEXT NOT NULL, problem TEXT NOT NULL,
+  reason_code TEXT NOT NULL, category TEXT NOT NULL, amount INTEGER NOT NULL,
+  order_shipped INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,
+  state_since INTEGER NOT NULL, next_followup_at INTEGER, followups TEXT NOT NULL,
+  return_tracking_no TEXT NOT NULL, return_carrier TEXT NOT NULL, return_condition INTEGER,
+  replacement_tracking_no TEXT NOT NULL, note TEXT NOT NULL, auto_resolved INTEGER NOT NULL);
+CREATE INDEX cases_by_shop ON aftersales_cases (shop_id, seq);
+CREATE TABLE approval_requests (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, shop_id TEXT NOT NULL,
+  order_id TEXT NOT NULL, action TEXT NOT NULL, requested_by TEXT NOT NULL,
+  reasons TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,
+  decided_by TEXT NOT NULL DEFAULT '', decided_at INTEGER, note TEXT NOT NULL DEFAULT '');
+CREATE INDEX approvals_by_shop ON approval_requests (shop_id, state, seq);
+CREATE TABLE compensations (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, shop_id TEXT NOT NULL,
+  order_id TEXT NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL, action TEXT NOT NULL,
+  requested_by TEXT NOT NULL, approved_by TEXT NOT NULL, approval_id TEXT NOT NULL,
+  at INTEGER NOT NULL);
+CREATE INDEX compensations_by_order ON compensations (shop_id, order_id, seq);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, shop_id TEXT NOT NULL,
+  actor_id TEXT NOT NULL, at INTEGER NOT NULL, action TEXT NOT NULL, entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL, before_json TEXT NOT NULL, after_json TEXT NOT NULL);
+CREATE INDEX audit_by_shop ON audit_log (shop_id, seq);
+CREATE INDEX audit_by_entity ON audit_log (shop_id, entity_id, seq);
+)sql",
 };
 
 sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err) {
@@ -354,6 +417,8 @@ core::Status Store::WriteNow(const std::function<core::Status()>& fn) {
   }
   return ExecSql(impl_->writer, "COMMIT");
 }
+
+sqlite3* Store::WriterConnection() { return impl_->writer; }
 
 core::Status Store::InsertShop(const ShopRow& s) {
   auto st = impl_->ins_shop.Reset().Bind(s.id).Bind(s.name).Bind(s.platform).Bind(s.tz)

@@ -12,6 +12,8 @@
 #include "conversation/conversation.h"
 #include "core/core.h"
 
+struct sqlite3;
+
 namespace kefu::store {
 
 struct ShopRow {
@@ -88,6 +90,9 @@ class Store : public conversation::ReceptionRepository {
   // Runs fn in its own transaction on the calling thread. Only before StartWriter (CLI,
   // startup). Rolls back when fn returns an error.
   core::Status WriteNow(const std::function<core::Status()>& fn);
+  // The writer connection, for the repositories in store/orders_repo.cc: use it only on the
+  // writer thread (inside a WriteJob) or inside WriteNow, so its writes join that transaction.
+  sqlite3* WriterConnection();
 
   // Writes (writer thread or WriteNow only).
   core::Status InsertShop(const ShopRow& s);
@@ -142,3 +147,6 @@ core::Result<std::string> HashPassword(std::string_view password);
 bool VerifyPassword(std::string_view encoded, std::string_view password);
 
 }  // namespace kefu::store
+
+// SQLite implementations of the orders/after-sales ports (OrdersStore).
+#include "store/orders_repo.h"  // IWYU pragma: export
