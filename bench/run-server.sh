@@ -41,6 +41,19 @@ fs=$(df -T "$work" | awk 'NR==2 {print $2 " on " $1}')
 echo "server bench: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, data on $fs;"
 echo "  kefu serve and the load generator (1 thread) share these cores; the cpu lines say who used what."
 
+busy=$(python3 - <<'PY'
+import time
+def busy():
+    f = open("/proc/stat").readline().split()[1:]
+    v = list(map(int, f))
+    return sum(v[:3]) + sum(v[5:8]), sum(v[:8])
+b0, t0 = busy(); time.sleep(1); b1, t1 = busy()
+import os
+print(f"{(b1 - b0) / (t1 - t0) * os.cpu_count():.2f}")
+PY
+)
+echo "  other load before the run: $busy of $(nproc) cores busy (figures below drop when this is high)."
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 for sync in $syncs; do
