@@ -1,8 +1,9 @@
-// The guard: normalises a message (text::Normalize), scans the normalised text and its pinyin
-// form with two Hyperscan literal databases, applies context rules (ASCII word edges, allow words,
-// platform own words, homophone sanity) and contact-handle detection, then maps every finding
-// back to the original text. Hyperscan was measured faster than our Aho-Corasick for this
-// workload (see bench/compliance); scratch space is per thread.
+// The guard: builds the scan forms of a message (text::ScanForms: normalised UTF-8 and pinyin in
+// one pass of table lookups), scans them with two Hyperscan literal databases, applies context
+// rules (ASCII word edges, allow words, platform own words, homophone sanity) and contact-handle
+// detection, then maps every finding back to the original text. Hyperscan was measured faster
+// than our Aho-Corasick for this workload (see bench/compliance). Every buffer a check needs,
+// and the Hyperscan scratch, is per thread and reused, so a clean message allocates nothing.
 #include <hs/hs.h>
 
 #include <algorithm>
@@ -32,38 +33,46 @@ int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, uns
   return 0;
 }
 
-// One thread's scratch, grown to fit every guard the thread has used; freed at thread exit.
-struct ThreadScratch {
-  hs_scratch_t* scratch = nullptr;
-  uint64_t prepared_for = 0;
-  std::vector<Hit> hits;
-  ~ThreadScratch() {
-    if (scratch != nullptr) hs_free_scratch(scratch);
-  }
-};
-
 inline bool IsAsciiLetter(char32_t c) { return c >= 'a' && c <= 'z'; }
 inline bool IsAsciiAlnum(char32_t c) { return IsAsciiLetter(c) || (c >= '0' && c <= '9'); }
 inline bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
 // A normalised span [b, e) and what it was found as.
+// Views into the lexicon (which outlives every check) or into string literals.
 struct Found {
   size_t b;
   size_t e;
-  std::string category;
-  std::string rule;
+  std::string_view category;
+  std::string_view rule;
   Severity severity;
-  std::string suggestion;
+  std::string_view suggestion;
 };
 
-bool EndsWithAt(const std::u32string& t, size_t end, std::u32string_view w) {
-  return end >= w.size() && std::u32string_view(t).substr(end - w.size(), w.size()) == w;
+// One thread's reusable state: Hyperscan scratch (grown to fit every guard the thread has used)
+// and the buffers of a check. Freed at thread exit.
+struct ThreadState {
+  hs_scratch_t* scratch = nullptr;
+  uint64_t prepared_for = 0;
+  text::ScanForms forms;
+  text::ScanForms word;  // a custom word, normalised
+  std::vector<Hit> hits;
+  std::vector<Found> found;
+  std::vector<Found> kept;
+  std::vector<std::pair<size_t, size_t>> allowed;
+  std::vector<uint32_t> orig_byte;
+  ~ThreadState() {
+    if (scratch != nullptr) hs_free_scratch(scratch);
+  }
+};
+
+bool EndsWithAt(std::u32string_view t, size_t end, std::u32string_view w) {
+  return end >= w.size() && t.substr(end - w.size(), w.size()) == w;
 }
 
 // True when [b, e) does not cut an ASCII word: an ASCII letter at an edge of the span must not
 // touch (without a separator in between) another ASCII letter outside it.
-bool AsciiEdgesOk(const text::Normalized& n, size_t b, size_t e) {
-  const auto& t = n.text;
+bool AsciiEdgesOk(const text::ScanForms& n, size_t b, size_t e) {
+  std::u32string_view t = n.text();
   if (IsAsciiLetter(t[b]) && b > 0 && IsAsciiLetter(t[b - 1]) && !n.GapBefore(b)) return false;
   if (IsAsciiLetter(t[e - 1]) && e < t.size() && IsAsciiLetter(t[e]) && !n.GapBefore(e)) return false;
   return true;
@@ -108,6 +117,12 @@ struct Guard::Impl {
   hs_database_t* pinyin_db = nullptr;  // ids: entries
   std::vector<unsigned> text_len;      // byte length of each text pattern
   std::vector<unsigned> pinyin_len;    // byte length of each pinyin pattern (by entry id)
+  // Which texts can give a pinyin finding: one with an ASCII letter (or digit, when a pinyin
+  // pattern has one), or one holding a non-ASCII character of a `pinyin` (homophones) word, as a
+  // Han homophone must keep a character of its word. Other texts skip the pinyin scan.
+  bool pinyin_needs_digit = false;
+  std::vector<uint64_t> homophone_bmp;  // bit per BMP code point
+  std::vector<char32_t> homophone_astral;
   uint64_t id = 0;
 
   ~Impl() {
@@ -115,7 +130,21 @@ struct Guard::Impl {
     if (pinyin_db != nullptr) hs_free_database(pinyin_db);
   }
 
-  hs_scratch_t* Scratch(ThreadScratch& ts) const {
+  bool NeedsPinyin(const text::ScanForms& n) const {
+    if (pinyin_needs_digit ? n.has_ascii_alnum() : n.has_ascii_letter()) return true;
+    for (char32_t c : n.text()) {
+      if (c < 0x80) continue;
+      if (c < 0x10000) {
+        if ((homophone_bmp[c >> 6] >> (c & 63)) & 1) return true;
+      } else if (std::find(homophone_astral.begin(), homophone_astral.end(), c) !=
+                 homophone_astral.end()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  hs_scratch_t* Scratch(ThreadState& ts) const {
     if (ts.prepared_for != id) {
       if (hs_alloc_scratch(text_db, &ts.scratch) != HS_SUCCESS) return nullptr;
       if (pinyin_db != nullptr && hs_alloc_scratch(pinyin_db, &ts.scratch) != HS_SUCCESS) return nullptr;
@@ -126,7 +155,7 @@ struct Guard::Impl {
 
   core::Result<CheckResult> Check(std::string_view utf8, core::Platform platform,
                                   const CustomWords* custom) const;
-  void ScanContacts(const text::Normalized& n, std::vector<Found>* out) const;
+  void ScanContacts(const text::ScanForms& n, std::vector<Found>* out) const;
 };
 
 Guard::Guard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -160,8 +189,20 @@ core::Result<std::unique_ptr<Guard>> Guard::Create() {
   words.clear();
   ids.clear();
   impl->pinyin_len.assign(entries.size(), 0);
+  impl->homophone_bmp.assign(0x10000 / 64, 0);
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!entries[i].homophones && !entries[i].latin) continue;
+    for (char c : entries[i].pinyin) impl->pinyin_needs_digit |= (c >= '0' && c <= '9');
+    if (entries[i].homophones) {
+      for (char32_t c : entries[i].norm) {
+        if (c < 0x80) continue;
+        if (c < 0x10000) {
+          impl->homophone_bmp[c >> 6] |= uint64_t{1} << (c & 63);
+        } else {
+          impl->homophone_astral.push_back(c);
+        }
+      }
+    }
     words.push_back(entries[i].pinyin);
     ids.push_back(static_cast<unsigned>(i));
     impl->pinyin_len[i] = static_cast<unsigned>(entries[i].pinyin.size());
@@ -179,8 +220,8 @@ core::Result<CheckResult> Guard::Check(std::string_view utf8_text, core::Platfor
   return impl_->Check(utf8_text, platform, custom);
 }
 
-void Guard::Impl::ScanContacts(const text::Normalized& n, std::vector<Found>* out) const {
-  const std::u32string& t = n.text;
+void Guard::Impl::ScanContacts(const text::ScanForms& n, std::vector<Found>* out) const {
+  std::u32string_view t = n.text();
   static const std::u32string_view kOrderContext[] = {U"单号", U"订单", U"运单", U"编号", U"条码",
                                                       U"货号", U"尾号", U"快递号", U"物流号"};
   static const std::u32string_view kQqTriggers[] = {U"qq", U"扣扣", U"企鹅", U"q号", U"qq号",
@@ -188,7 +229,7 @@ void Guard::Impl::ScanContacts(const text::Normalized& n, std::vector<Found>* ou
   static const std::u32string_view kHandleTriggers[] = {
       U"加我", U"加", U"微信", U"微信号", U"薇信", U"威信", U"vx号", U"wx号", U"vx", U"wx",
       U"v", U"联系", U"联系我", U"电话", U"手机", U"手机号", U"私聊", U"私信", U"加v", U"加微"};
-  const std::string block_suggestion = "请不要发送联系方式，请在平台内沟通";
+  constexpr std::string_view block_suggestion = "请不要发送联系方式，请在平台内沟通";
   size_t i = 0;
   while (i < t.size()) {
     if (!IsAsciiAlnum(t[i])) {
@@ -205,7 +246,7 @@ void Guard::Impl::ScanContacts(const text::Normalized& n, std::vector<Found>* ou
                                      std::u32string_view(U"wx"), std::u32string_view(U"v"),
                                      std::u32string_view(U"q")}) {
       size_t k = i + trig.size();
-      if (k >= j || std::u32string_view(t).substr(i, trig.size()) != trig) continue;
+      if (k >= j || t.substr(i, trig.size()) != trig) continue;
       bool sep = n.GapBefore(k);
       bool two = trig.size() == 2;  // "qq123456", "vxabc123" need no separator
       bool digits_follow = IsDigit(t[k]);
@@ -219,7 +260,7 @@ void Guard::Impl::ScanContacts(const text::Normalized& n, std::vector<Found>* ou
     size_t len = j - hb;
     bool all_digits = true;
     for (size_t k = hb; k < j; ++k) all_digits = all_digits && IsDigit(t[k]);
-    std::string rule;
+    std::string_view rule;
     if (lead.empty() && all_digits && len == 11 && t[hb] == '1' && t[hb + 1] >= '3' && t[hb + 1] <= '9') {
       bool order = false;
       for (size_t back = 0; back <= 6 && back <= hb && !order; ++back) {
@@ -252,53 +293,22 @@ void Guard::Impl::ScanContacts(const text::Normalized& n, std::vector<Found>* ou
 
 core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platform platform,
                                              const CustomWords* custom) const {
-  KEFU_ASSIGN_OR_RETURN(text::Normalized n, text::Normalize(utf8));
+  thread_local ThreadState ts;
+  text::ScanForms& n = ts.forms;
+  KEFU_TRY(n.Assign(utf8));
   CheckResult result;
-  if (n.text.empty()) return result;
-  const std::u32string& t = n.text;
+  if (n.size() == 0) return result;
+  std::u32string_view t = n.text();
+  std::string_view norm = n.utf8();
   const uint8_t platform_bit = static_cast<uint8_t>(1u << static_cast<int>(platform));
 
-  // The normalised text as UTF-8, and where each code point starts.
-  std::string norm;
-  norm.reserve(t.size() * 3);
-  std::vector<uint32_t> cp_byte;
-  cp_byte.reserve(t.size() + 1);
-  for (char32_t c : t) {
-    cp_byte.push_back(static_cast<uint32_t>(norm.size()));
-    text::AppendUtf8(c, &norm);
-  }
-  cp_byte.push_back(static_cast<uint32_t>(norm.size()));
-  // Pinyin form: one unit per normalised code point (a syllable, an ASCII character, or \x01).
-  std::string py;
-  py.reserve(t.size() * 4);
-  std::vector<uint32_t> py_unit;
-  py_unit.reserve(t.size() + 1);
-  for (char32_t c : t) {
-    py_unit.push_back(static_cast<uint32_t>(py.size()));
-    if (c < 0x80) {
-      py.push_back(IsAsciiAlnum(c) ? static_cast<char>(c) : '\x01');
-    } else {
-      std::string_view s = text::Pinyin(c);
-      if (s.empty()) {
-        py.push_back('\x01');
-      } else {
-        py.append(s);
-      }
-    }
-  }
-  py_unit.push_back(static_cast<uint32_t>(py.size()));
-
-  thread_local ThreadScratch ts;
   hs_scratch_t* scratch = Scratch(ts);
   if (scratch == nullptr) return core::Internal("compliance: cannot allocate matcher scratch");
-  auto char_at = [](const std::vector<uint32_t>& starts, unsigned long long byte) -> long {
-    auto it = std::lower_bound(starts.begin(), starts.end(), static_cast<uint32_t>(byte));
-    if (it == starts.end() || *it != byte) return -1;
-    return static_cast<long>(it - starts.begin());
-  };
 
-  std::vector<Found> found;
-  std::vector<std::pair<size_t, size_t>> allowed;
+  std::vector<Found>& found = ts.found;
+  std::vector<std::pair<size_t, size_t>>& allowed = ts.allowed;
+  found.clear();
+  allowed.clear();
   const size_t num_entries = lex.entries.size();
 
   auto accept_entry = [&](const Entry& e, size_t b, size_t ee) {
@@ -311,8 +321,8 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
   ts.hits.clear();
   hs_scan(text_db, norm.data(), static_cast<unsigned>(norm.size()), 0, scratch, OnMatch, &ts.hits);
   for (const Hit& h : ts.hits) {
-    long e = char_at(cp_byte, h.to);
-    long b = char_at(cp_byte, h.to - text_len[h.id]);
+    long e = n.IndexAtUtf8Byte(h.to);
+    long b = n.IndexAtUtf8Byte(h.to - text_len[h.id]);
     if (b < 0 || e < 0 || b >= e) continue;
     if (h.id >= num_entries) {
       allowed.emplace_back(b, e);
@@ -320,12 +330,13 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
       accept_entry(lex.entries[h.id], b, e);
     }
   }
-  if (pinyin_db != nullptr) {
+  if (pinyin_db != nullptr && NeedsPinyin(n)) {
+    std::string_view py = n.pinyin();
     ts.hits.clear();
     hs_scan(pinyin_db, py.data(), static_cast<unsigned>(py.size()), 0, scratch, OnMatch, &ts.hits);
     for (const Hit& h : ts.hits) {
-      long e = char_at(py_unit, h.to);
-      long b = char_at(py_unit, h.to - pinyin_len[h.id]);
+      long e = n.IndexAtPinyinByte(h.to);
+      long b = n.IndexAtPinyinByte(h.to - pinyin_len[h.id]);
       if (b < 0 || e < 0 || b >= e) continue;
       const Entry& en = lex.entries[h.id];
       bool any_han = false, all_han = true, shares = false;
@@ -341,28 +352,27 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
         if (static_cast<size_t>(e - b) != en.norm.size()) continue;
         for (long k = b; k < e; ++k) shares = shares || t[k] == en.norm[k - b];
         if (!shares) continue;
-        if (std::u32string_view(t).substr(b, e - b) == en.norm) continue;  // the literal hit has it
+        if (t.substr(b, e - b) == en.norm) continue;  // the literal hit has it
       }
       if (en.own_mask & platform_bit) continue;
       if (!AsciiEdgesOk(n, b, e)) continue;
-      found.push_back({static_cast<size_t>(b), static_cast<size_t>(e), en.category,
-                       en.rule + ".pinyin", en.severity, en.suggestion});
+      found.push_back({static_cast<size_t>(b), static_cast<size_t>(e), en.category, en.rule_pinyin,
+                       en.severity, en.suggestion});
     }
   }
-  ScanContacts(n, &found);
+  if (n.has_ascii_alnum()) ScanContacts(n, &found);  // handles are runs of ASCII letters/digits
   if (AllFillerChars(t)) {
     found.push_back({0, t.size(), "filler", "bare_filler", Severity::kWarn,
                      "请给出具体答复，例如：亲，这款今天下单48小时内发货哦"});
   }
   if (custom != nullptr) {
     auto each_occurrence = [&](const std::string& word, auto&& fn) {
-      auto w = text::Normalize(word);
-      if (!w.ok() || w->text.empty()) return;
-      std::string needle = text::EncodeUtf8(w->text);
+      if (!ts.word.Assign(word).ok() || ts.word.size() == 0) return;
+      std::string_view needle = ts.word.utf8();
       size_t pos = 0;
-      while ((pos = norm.find(needle, pos)) != std::string::npos) {
-        long b = char_at(cp_byte, pos);
-        long e = char_at(cp_byte, pos + needle.size());
+      while ((pos = norm.find(needle, pos)) != std::string_view::npos) {
+        long b = n.IndexAtUtf8Byte(pos);
+        long e = n.IndexAtUtf8Byte(pos + needle.size());
         if (b >= 0 && e > b) fn(static_cast<size_t>(b), static_cast<size_t>(e));
         pos += 1;
       }
@@ -378,6 +388,7 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
       });
     }
   }
+  if (found.empty()) return result;
 
   // Context: drop findings that lie wholly inside an allowed word (微笑, 第一次, 垃圾袋...).
   if (!allowed.empty()) {
@@ -392,8 +403,9 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     return a.b != b.b ? a.b < b.b : a.e > b.e;
   });
-  std::vector<Found> kept;
-  for (Found& f : found) {
+  std::vector<Found>& kept = ts.kept;
+  kept.clear();
+  for (const Found& f : found) {
     bool inside = false;
     for (const Found& k : kept) {
       if (k.category == f.category && k.b <= f.b && f.e <= k.e) {
@@ -401,27 +413,29 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
         break;
       }
     }
-    if (!inside) kept.push_back(std::move(f));
+    if (!inside) kept.push_back(f);
   }
   if (kept.empty()) return result;
 
   // Original code point -> byte offset, to cut the matches out of the original text.
-  std::vector<uint32_t> orig_byte;
-  orig_byte.reserve(n.original_length + 1);
+  std::vector<uint32_t>& orig_byte = ts.orig_byte;
+  orig_byte.clear();
+  orig_byte.reserve(n.original_length() + 1);
   for (size_t k = 0; k < utf8.size(); ++k) {
     if ((static_cast<unsigned char>(utf8[k]) & 0xC0) != 0x80) orig_byte.push_back(static_cast<uint32_t>(k));
   }
   orig_byte.push_back(static_cast<uint32_t>(utf8.size()));
+  result.violations.reserve(kept.size());
   for (const Found& f : kept) {
     Violation v;
     auto [ob, oe] = n.OriginalSpan(f.b, f.e);
-    v.category = f.category;
-    v.rule = f.rule;
+    v.category = std::string(f.category);
+    v.rule = std::string(f.rule);
     v.severity = f.severity;
     v.start = ob;
     v.end = oe;
     v.match = std::string(utf8.substr(orig_byte[ob], orig_byte[oe] - orig_byte[ob]));
-    v.suggestion = f.suggestion;
+    v.suggestion = std::string(f.suggestion);
     if (v.severity == Severity::kBlock) result.ok = false;
     result.violations.push_back(std::move(v));
   }

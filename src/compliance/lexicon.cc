@@ -69,6 +69,7 @@ core::Status LoadCategory(std::string_view category, Lexicon* lex) {
     e.pinyin = text::ToPinyin(e.norm, "");
     e.category = std::string(category);
     e.rule = std::string(f[1]);
+    e.rule_pinyin = e.rule + ".pinyin";
     e.suggestion = std::string(f[3]);
     e.severity = CategorySeverity(category);
     std::string_view flags = f[2];

@@ -8,11 +8,14 @@
 #include <unicode/uscript.h>
 #include <unicode/unistr.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <unordered_map>
 
 #include "embedded/text_data.h"
+#include "text/text.h"
 
 namespace kefu::text::internal {
 namespace {
@@ -152,6 +155,84 @@ void LoadPinyin(CharTable* t) {
   }
 }
 
+// Variant forms (异体字) that OpenCC's t2s leaves alone: "variant<TAB>standard" lines.
+void LoadVariants(std::vector<char32_t>* t2s) {
+  std::string_view data = kefu::embedded::text_data("data/opencc/variants.txt");
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t nl = data.find('\n', pos);
+    if (nl == std::string_view::npos) nl = data.size();
+    std::string_view line = data.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty() || line[0] == '#') continue;
+    size_t tab = line.find('\t');
+    if (tab == std::string_view::npos) continue;
+    std::u32string key = DecodeAll(line.substr(0, tab));
+    std::u32string val = DecodeAll(line.substr(tab + 1, line.find_first_of("\t #", tab + 1) - tab - 1));
+    if (key.size() == 1 && val.size() == 1 && key[0] < kTableSize) (*t2s)[key[0]] = val[0];
+  }
+}
+
+// Fills the scan pass's tables from map, pinyin and the digit words.
+void Pack(CharTable* t) {
+  t->digit_word.assign(kTableSize, 0);
+  for (char32_t cp = 0; cp < kTableSize; ++cp) {
+    if (DigitWordValue(cp) >= 0) t->digit_word[cp] = 1;
+  }
+  auto add_unit = [&](std::string_view bytes) {
+    if (bytes.size() > 8) std::abort();  // pinyin syllables are at most 6 letters
+    uint64_t v = 0;
+    std::memcpy(&v, bytes.data(), bytes.size());
+    t->unit8.push_back(v);
+    t->unit_len.push_back(static_cast<uint8_t>(bytes.size()));
+  };
+  add_unit("\x01");  // kUnitNone
+  add_unit("");       // kUnitDropped
+  for (size_t i = 1; i < t->syllables.size(); ++i) add_unit(t->syllables[i]);
+  const size_t ascii_base = t->unit8.size();
+  const std::string alnum = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (char c : alnum) add_unit(std::string_view(&c, 1));
+  if (t->unit8.size() > kPackedUnitMask + 1) std::abort();
+  auto unit_of = [&](char32_t c) -> uint64_t {
+    if (c < 0x80) {
+      size_t pos = alnum.find(static_cast<char>(c));
+      return pos == std::string::npos ? kUnitNone : ascii_base + pos;
+    }
+    if (c < kTableSize && t->pinyin[c] != 0) return t->pinyin[c] + kUnitSyllableBase;
+    return kUnitNone;
+  };
+  auto is_digit_word = [&](char32_t c) { return c < kTableSize && t->digit_word[c] != 0; };
+  t->packed.assign(kTableSize, 0);
+  for (char32_t cp = 0; cp < kTableSize; ++cp) {
+    uint32_t entry = t->map[cp];
+    uint32_t kind = entry >> 24;
+    uint64_t value = entry & 0xFFFFFF;
+    uint64_t p = 0;
+    if (kind == kDrop) {
+      p = uint64_t{kUnitDropped} << kPackedUnitShift;
+    } else if (kind == kKeep) {
+      char32_t c = static_cast<char32_t>(value);
+      std::string u;
+      AppendUtf8Local(c, &u);
+      if (u.size() <= 3) {
+        uint64_t bytes = 0;
+        std::memcpy(&bytes, u.data(), u.size());
+        p = bytes | (value << kPackedCpShift) | kPackedKeepBit |
+            (static_cast<uint64_t>(u.size()) << kPackedUtf8LenShift) | (unit_of(c) << kPackedUnitShift);
+        if (is_digit_word(c)) p |= uint64_t{1} << kPackedDigitWordShift;
+        if (c >= 'a' && c <= 'z') p |= uint64_t{1} << kPackedAsciiShift;
+        if (c >= '0' && c <= '9') p |= uint64_t{2} << kPackedAsciiShift;
+      } else {
+        t->expansions.push_back(std::u32string(1, c));
+        p = ((t->expansions.size() - 1) << kPackedCpShift) | kPackedExpandBit;
+      }
+    } else {
+      p = (value << kPackedCpShift) | kPackedExpandBit;
+    }
+    t->packed[cp] = p;
+  }
+}
+
 CharTable Build() {
   CharTable t;
   t.map.assign(kTableSize, 0);
@@ -167,6 +248,7 @@ CharTable Build() {
   LoadEmbeddedT2s(&t.t2s);
   LoadLibOpenccT2s(t.flags, &t.t2s);
   LoadPinyin(&t);
+  LoadVariants(&t.t2s);
   std::unordered_map<std::u32string, uint32_t> exp_index;
   for (char32_t cp = 0; cp < kTableSize; ++cp) {
     if (cp >= 0xD800 && cp <= 0xDFFF) continue;
@@ -189,6 +271,7 @@ CharTable Build() {
       t.map[cp] = (kExpand << 24) | it->second;
     }
   }
+  Pack(&t);
   return t;
 }
 
@@ -235,6 +318,19 @@ bool DecodeOne(const unsigned char*& p, const unsigned char* end, char32_t* cp,
   *cp = c;
   p += n + 1;
   return true;
+}
+
+core::Status DecodeError(const unsigned char* start, const unsigned char* p, bool lone_surrogate,
+                         char32_t cp) {
+  size_t at = static_cast<size_t>(p - start);
+  if (lone_surrogate) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+    return core::InvalidArgument("text has a lone surrogate " + std::string(buf) + " at byte " +
+                                     std::to_string(at) + " (not valid UTF-8)",
+                                 "text");
+  }
+  return core::InvalidArgument("text is not valid UTF-8 at byte " + std::to_string(at), "text");
 }
 
 bool SlowIsSeparator(char32_t cp) {

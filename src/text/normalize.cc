@@ -11,20 +11,6 @@ namespace {
 using internal::CharTable;
 using internal::kTableSize;
 
-core::Status DecodeError(const unsigned char* start, const unsigned char* p, const unsigned char* end,
-                         bool lone_surrogate, char32_t cp) {
-  size_t at = static_cast<size_t>(p - start);
-  if (lone_surrogate) {
-    char buf[16];
-    snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
-    return core::InvalidArgument("text has a lone surrogate " + std::string(buf) + " at byte " +
-                                     std::to_string(at) + " (not valid UTF-8)",
-                                 "text");
-  }
-  (void)end;
-  return core::InvalidArgument("text is not valid UTF-8 at byte " + std::to_string(at), "text");
-}
-
 inline void Push(Normalized* n, char32_t c, uint32_t b, uint32_t e) {
   n->text.push_back(c);
   n->begin.push_back(b);
@@ -98,7 +84,7 @@ core::Result<std::u32string> DecodeUtf8(std::string_view utf8) {
   while (p < end) {
     char32_t cp = 0;
     bool sur = false;
-    if (!internal::DecodeOne(p, end, &cp, &sur)) return DecodeError(start, p, end, sur, cp);
+    if (!internal::DecodeOne(p, end, &cp, &sur)) return internal::DecodeError(start, p, sur, cp);
     out.push_back(cp);
   }
   return out;
@@ -147,7 +133,7 @@ core::Result<Normalized> Normalize(std::string_view utf8, const NormalizeOptions
     } else {
       bool sur = false;
       cp = 0;
-      if (!internal::DecodeOne(p, end, &cp, &sur)) return DecodeError(start, p, end, sur, cp);
+      if (!internal::DecodeOne(p, end, &cp, &sur)) return internal::DecodeError(start, p, sur, cp);
     }
     if (fast) {
       MapDefault(t, cp, i, &n);

@@ -54,6 +54,68 @@ core::Result<Normalized> Normalize(std::string_view utf8, const NormalizeOptions
 // Normalises already decoded text (must hold valid scalar values).
 Normalized Normalize(std::u32string_view text, const NormalizeOptions& options = {});
 
+// A text in the forms a multi-pattern matcher scans, built by one pass of table lookups over the
+// UTF-8 input (the default NormalizeOptions): the normalised code points with their original
+// spans (as Normalize), the same text as UTF-8, and its pinyin form. Keep one per thread and call
+// Assign for each message: the buffers are reused, so a scan allocates nothing once they have
+// grown. Not thread-safe.
+class ScanForms {
+ public:
+  ScanForms() = default;
+  ScanForms(const ScanForms&) = delete;
+  ScanForms& operator=(const ScanForms&) = delete;
+
+  // Rebuilds every form for `utf8`. kInvalidArgument as Normalize (the forms are then empty).
+  core::Status Assign(std::string_view utf8);
+
+  size_t size() const { return size_; }
+  // Equal to Normalize(utf8)->text.
+  std::u32string_view text() const { return {text_.data(), size_}; }
+  // text() as UTF-8.
+  std::string_view utf8() const { return {utf8_.data(), utf8_offset_.empty() ? 0 : utf8_offset_[size_]}; }
+  // The pinyin form: for each code point of text(), the toneless syllable of a Han character
+  // (Pinyin), an ASCII letter or digit as it is, and '\x01' for anything else.
+  std::string_view pinyin() const {
+    return {pinyin_.data(), pinyin_offset_.empty() ? 0 : pinyin_offset_[size_]};
+  }
+  // Byte offset of code point i (0 <= i <= size()) in utf8() and in pinyin().
+  uint32_t utf8_offset(size_t i) const { return utf8_offset_[i]; }
+  uint32_t pinyin_offset(size_t i) const { return pinyin_offset_[i]; }
+  // The index of the code point of text() that starts at `byte` of utf8() / pinyin() (size() for
+  // the end), or -1 when `byte` falls inside one.
+  long IndexAtUtf8Byte(size_t byte) const;
+  long IndexAtPinyinByte(size_t byte) const;
+
+  size_t original_length() const { return original_length_; }
+  // As Normalized: the original span of text()[b, e), and whether a separator was dropped
+  // between text()[i - 1] and text()[i].
+  std::pair<size_t, size_t> OriginalSpan(size_t b, size_t e) const {
+    return {begin_[b], begin_[e - 1] + 1};
+  }
+  bool GapBefore(size_t i) const { return i > 0 && begin_[i - 1] + 1 != begin_[i]; }
+  // True when text() holds an ASCII letter / an ASCII letter or digit.
+  bool has_ascii_letter() const { return has_ascii_letter_; }
+  bool has_ascii_alnum() const { return has_ascii_alnum_; }
+
+ private:
+  void Reserve(size_t code_points);
+  bool NeedsDigitConversion(size_t words) const;
+  void EncodeForms();
+
+  // Sized to a capacity; only the first size_ (+1 for the offsets) entries are meaningful.
+  std::vector<char32_t> text_;
+  std::vector<uint32_t> begin_;  // original offset of text_[i]; its end is begin_[i] + 1
+  std::vector<char> utf8_;
+  std::vector<char> pinyin_;
+  std::vector<uint32_t> utf8_offset_;
+  std::vector<uint32_t> pinyin_offset_;
+  std::vector<uint32_t> digit_words_;  // indexes of digit words in text_ (ascending)
+  size_t size_ = 0;
+  size_t original_length_ = 0;
+  bool has_ascii_letter_ = false;
+  bool has_ascii_alnum_ = false;
+};
+
 // The normalised form of one code point alone (fold + simplify; empty when it is a separator).
 std::u32string NormalizeChar(char32_t cp);
 

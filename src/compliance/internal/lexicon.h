@@ -18,6 +18,7 @@ struct Entry {
   std::string pinyin;      // toneless pinyin of `norm` (Han syllables, ASCII kept), no spaces
   std::string category;
   std::string rule;
+  std::string rule_pinyin;  // rule + ".pinyin": the rule of a finding by sound
   std::string suggestion;
   Severity severity = Severity::kBlock;
   bool homophones = false;  // flag `pinyin`: also Han homophones and mixed spellings

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/core.h"
+
 namespace kefu::text::internal {
 
 // Code points below this have precomputed entries; the rest take the (rare) slow path.
@@ -22,7 +24,31 @@ struct CharTable {
   std::vector<uint16_t> pinyin;    // index into `syllables`; 0 = none
   std::vector<std::string> syllables;
   std::vector<char32_t> t2s;       // traditional -> simplified per code point (identity if none)
+
+  // The scan pass's one lookup per code point (layout: kPacked*): what `map` says plus, for a
+  // kept code point, its UTF-8 bytes, its pinyin-form unit and whether it is a digit word.
+  std::vector<uint64_t> packed;
+  // Pinyin-form units: 0 = "\x01" (no reading), 1 = "" (dropped), then every syllable (index
+  // = syllable index + kUnitSyllableBase), then ASCII letters and digits. Bytes padded to 8 (one
+  // unaligned store writes a unit) and lengths.
+  std::vector<uint64_t> unit8;
+  std::vector<uint8_t> unit_len;
+  std::vector<uint8_t> digit_word;  // 1 per code point DigitWordValue knows
 };
+
+// Layout of CharTable::packed entries. A kept code point whose UTF-8 takes 4 bytes is packed as
+// an expansion of one code point (the slow path).
+inline constexpr int kPackedCpShift = 24;         // bits 0-23: UTF-8 (<= 3 bytes); 24-44: code point / expansion index
+inline constexpr uint64_t kPackedExpandBit = uint64_t{1} << 45;
+inline constexpr uint64_t kPackedKeepBit = uint64_t{1} << 46;
+inline constexpr int kPackedDigitWordShift = 47;  // bit 47: the output holds a digit word
+inline constexpr int kPackedUtf8LenShift = 48;    // bits 48-49: UTF-8 length (0 when dropped)
+inline constexpr int kPackedUnitShift = 50;       // bits 50-59: pinyin-form unit
+inline constexpr uint64_t kPackedUnitMask = 0x3FF;
+inline constexpr int kPackedAsciiShift = 60;      // bit 60: ASCII letter, bit 61: ASCII digit
+inline constexpr unsigned kUnitNone = 0;
+inline constexpr unsigned kUnitDropped = 1;
+inline constexpr unsigned kUnitSyllableBase = 1;  // syllable s (>= 1) is unit s + 1
 
 inline constexpr uint8_t kFlagHan = 1;
 inline constexpr uint8_t kFlagSeparator = 2;
@@ -39,5 +65,9 @@ bool DecodeOne(const unsigned char*& p, const unsigned char* end, char32_t* cp,
 bool SlowIsSeparator(char32_t cp);
 bool SlowIsHan(char32_t cp);
 std::u32string Fold(char32_t cp);
+
+// The error Normalize reports for the undecodable sequence at p (start: the text's first byte).
+core::Status DecodeError(const unsigned char* start, const unsigned char* p, bool lone_surrogate,
+                         char32_t cp);
 
 }  // namespace kefu::text::internal
