@@ -218,6 +218,19 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_shop ON audit_log (shop_id, seq);
 CREATE INDEX audit_by_entity ON audit_log (shop_id, entity_id, seq);
 )sql",
+    // 3: the FAQ robot: knowledge base, settings, questions for the learning loop
+    // (store/robot_repo.cc).
+    R"sql(
+CREATE TABLE faq_entries (
+  shop_id TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (shop_id, id));
+CREATE TABLE robot_settings (
+  shop_id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE robot_questions (
+  id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, conversation_id TEXT NOT NULL, text TEXT NOT NULL,
+  agent_answer TEXT NOT NULL DEFAULT '', robot_abstained INTEGER NOT NULL, ts INTEGER NOT NULL);
+CREATE INDEX robot_questions_by_shop ON robot_questions (shop_id, ts);
+)sql",
 };
 
 sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err) {
