@@ -49,6 +49,9 @@ struct Matcher::Impl {
   // term -> (entry, factor): the entry's questions (1) or only its answer (answer_weight).
   std::vector<std::vector<std::pair<uint32_t, float>>> entry_postings;
   std::vector<Doc> docs;
+  std::vector<uint32_t> entry_docs;  // entry -> number of phrasings (docs)
+  // entry -> sorted ids of the words its phrasings or its answer use (second-stage coverage).
+  std::vector<std::vector<uint32_t>> entry_vocab;
   std::vector<std::string_view> doc_text;
   double unknown_idf = 0;
 };
@@ -95,6 +98,8 @@ core::Result<Matcher> Matcher::Build(std::vector<FaqEntry> kb, const Lexicon& le
         entry_terms.push_back(t);
       }
       m.docs.push_back(std::move(doc));
+      if (m.entry_docs.size() <= ei) m.entry_docs.resize(ei + 1, 0);
+      ++m.entry_docs[ei];
       m.doc_text.push_back(*t);
     }
     std::sort(entry_terms.begin(), entry_terms.end());
@@ -103,7 +108,8 @@ core::Result<Matcher> Matcher::Build(std::vector<FaqEntry> kb, const Lexicon& le
     for (uint32_t t : entry_terms) entry_lists[t].emplace_back(ei, 1.f);
     // Answer words: only those the questions lack; they never enter df (answers are long and
     // would make every word look common).
-    if (m.options.answer_weight > 0) {
+    std::vector<uint32_t> vocab = entry_terms;
+    {
       for (auto& term : m.analyzer.Analyze(e.answer)) {
         if (term.kind != internal::TermKind::kWord) continue;
         auto it = m.term_ids.find(term.key);
@@ -115,11 +121,18 @@ core::Result<Matcher> Matcher::Build(std::vector<FaqEntry> kb, const Lexicon& le
           df.push_back(0);
         }
         if (!std::binary_search(entry_terms.begin(), entry_terms.end(), it->second)) {
-          entry_lists[it->second].emplace_back(ei, static_cast<float>(m.options.answer_weight));
+          vocab.push_back(it->second);
+          if (m.options.answer_weight > 0) {
+            entry_lists[it->second].emplace_back(ei, static_cast<float>(m.options.answer_weight));
+          }
         }
       }
     }
+    std::sort(vocab.begin(), vocab.end());
+    vocab.erase(std::unique(vocab.begin(), vocab.end()), vocab.end());
+    m.entry_vocab.push_back(std::move(vocab));
   }
+  m.entry_docs.resize(m.kb.size(), 0);
   const double n = std::max<size_t>(m.kb.size(), 1);
   // An unknown word weighs like a word of one entry: Idf(n, 0) would make it outweigh every
   // known word on a small knowledge base.
@@ -193,8 +206,12 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
       entry_acc[e] += w > 0 ? w * factor : 0.f;
     }
   }
-  // Best document per entry.
-  std::unordered_map<uint32_t, std::pair<double, uint32_t>> best;  // entry -> (score, doc)
+  // Best document per entry, and the second-best phrasing's score (support).
+  struct Best {
+    double f1 = 0, f2 = 0;
+    uint32_t doc = 0;
+  };
+  std::unordered_map<uint32_t, Best> best;
   const double b2 = m.options.beta * m.options.beta;
   for (uint32_t d : touched) {
     const double matched = acc[d];
@@ -210,12 +227,60 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
     if (recall <= 0 || precision <= 0) continue;
     const double f = (1 + b2) * precision * recall / (b2 * precision + recall);
     auto& slot = best[doc.entry];
-    if (f > slot.first) slot = {f, d};
+    if (f > slot.f1) {
+      slot.f2 = slot.f1;
+      slot.f1 = f;
+      slot.doc = d;
+    } else if (f > slot.f2) {
+      slot.f2 = f;
+    }
   }
   for (uint32_t e : entry_touched) entry_acc[e] = 0.f;
   std::vector<std::pair<double, uint32_t>> ranked;  // (score, entry)
   ranked.reserve(best.size());
-  for (const auto& [entry, sd] : best) ranked.emplace_back(sd.first, entry);
+  const double sw = m.options.support_weight;
+  for (const auto& [entry, sd] : best) {
+    const double f2 = m.entry_docs[entry] > 1 ? sd.f2 : sd.f1;
+    ranked.emplace_back((1 - sw) * sd.f1 + sw * f2, entry);
+  }
+  if (m.options.uncovered_penalty > 0 && !ranked.empty()) {
+    // Second stage: the buyer's content words each candidate leaves unexplained.
+    struct Content {
+      int64_t id;  // term id, -1 when no entry uses the word
+      double rarity;
+    };
+    std::vector<Content> content;
+    for (const auto& term : terms) {
+      if (term.kind != internal::TermKind::kWord) continue;
+      size_t chars = 0;
+      for (unsigned char c : term.text) chars += (c & 0xC0) != 0x80;
+      if (chars < 2) continue;
+      auto it = m.term_ids.find(term.key);
+      content.push_back({it == m.term_ids.end() ? -1 : static_cast<int64_t>(it->second),
+                         m.analyzer.Rarity(term.text)});
+    }
+    if (!content.empty()) {
+      const auto by_score = [](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first > b.first;
+        return a.second < b.second;
+      };
+      const size_t n2 = std::min(ranked.size(), std::max<size_t>(m.options.rerank, 2));
+      std::partial_sort(ranked.begin(), ranked.begin() + n2, ranked.end(), by_score);
+      ranked.resize(n2);
+      const double keep = std::log(1.0 - std::min(m.options.uncovered_penalty, 0.99));
+      for (auto& [score, entry] : ranked) {
+        const auto& vocab = m.entry_vocab[entry];
+        double missing = 0;
+        for (const auto& c : content) {
+          if (c.id < 0 || !std::binary_search(vocab.begin(), vocab.end(),
+                                              static_cast<uint32_t>(c.id))) {
+            missing += c.rarity;
+          }
+        }
+        score *= std::exp(keep * missing);
+      }
+    }
+  }
   const size_t k = std::min(ranked.size(), std::max<size_t>(m.options.max_candidates, 2));
   std::partial_sort(ranked.begin(), ranked.begin() + k, ranked.end(),
                     [&](const auto& a, const auto& b) {
@@ -230,7 +295,7 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
     return result;
   }
   const uint32_t top_entry = ranked[0].second;
-  const uint32_t top_doc = best[top_entry].second;
+  const uint32_t top_doc = best[top_entry].doc;
   result.score = ranked[0].first;
   result.matched_question = std::string(m.doc_text[top_doc]);
   for (uint32_t t : query_ids) {

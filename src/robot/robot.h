@@ -85,8 +85,8 @@ std::string Normalize(std::string_view text);
 struct MatcherOptions {
   // Answer only when the best score reaches `threshold` and leads the best other entry by
   // `margin`; otherwise abstain (hand over). Tuned on tests/robot dev split (see docs/robot.md).
-  double threshold = 0.46;
-  double margin = 0.10;
+  double threshold = 0.52;
+  double margin = 0.05;
   // Per-shop synonym groups (first word canonical), merged with the lexicon's.
   std::vector<std::vector<std::string>> shop_synonyms;
   // Product names the segmenter must keep whole (e.g. "冰丝阔腿裤").
@@ -95,13 +95,23 @@ struct MatcherOptions {
   // Scoring knobs (tuned on the dev split; see docs/robot.md). Term weights per kind multiply
   // the term's BM25 idf; `beta` > 1 favours covering the buyer's words over the entry's.
   double word_weight = 1.0;
-  double bigram_weight = 0.6;
-  double unigram_weight = 0.4;
+  double bigram_weight = 1.0;
+  double unigram_weight = 0.6;
   double number_weight = 0.2;
   double unknown_weight = 2.5;  // factor for buyer words the knowledge base never uses
-  double beta = 1.0;
+  double beta = 1.5;
   // Weight of words found only in an entry's answer (evidence for recall, never alone).
-  double answer_weight = 0.3;
+  double answer_weight = 0.6;
+  // Entry score = (1 - support_weight) * best phrasing + support_weight * second-best phrasing
+  // of the same entry: an intent that several phrasings agree on beats one lucky short
+  // phrasing of another entry. Entries with a single phrasing count it twice.
+  double support_weight = 0.0;
+  // Second stage over the best `rerank` entries: each buyer content word (a word of two or
+  // more characters) that an entry never uses, in any phrasing or its answer, multiplies the
+  // entry's score by (1 - uncovered_penalty) ^ rarity. Separates close intents (退货运费 vs
+  // 运费) and questions about something the shop's KB does not cover (微信付款, 收据).
+  double uncovered_penalty = 0.0;
+  size_t rerank = 10;
 };
 
 struct Candidate {

@@ -16,6 +16,18 @@ int main(int argc, char** argv) {
   auto qs = testing::LoadQuestions("tests/robot/eval/questions.jsonl");
   std::vector<testing::EvalQuestion> dev;
   for (auto& q : qs) if (q.split == "dev") dev.push_back(q);
+  if (argc > 2 && std::strcmp(argv[1], "-w") == 0) {  // -w TEXT...: words and candidates
+    auto m = Matcher::Build(*kb, DefaultLexicon());
+    for (int i = 2; i < argc; ++i) {
+      auto r = m->Match(argv[i]);
+      std::printf("%s ->", argv[i]);
+      for (auto& w : m->Words(argv[i])) std::printf(" %s", w.c_str());
+      std::printf(" | %s [%s]", r.faq_id.value_or("null").c_str(), r.reason.c_str());
+      for (auto& c : r.candidates) std::printf(" %s %.3f", c.faq_id.c_str(), c.score);
+      std::printf(" | %s\n", r.matched_question.c_str());
+    }
+    return 0;
+  }
   if (argc > 1 && std::strcmp(argv[1], "-v") == 0) {
     MatcherOptions o0;
     if (argc > 2) o0.threshold = std::atof(argv[2]);
@@ -40,16 +52,21 @@ int main(int argc, char** argv) {
     std::printf("dev acc %.3f wrong %.3f abst %.3f\n", s.Accuracy(), s.WrongRate(), s.AbstentionRecall());
     return 0;
   }
-  struct Row { double acc, wrong, abst; std::string desc; };
+  // Grid search; a setting is ranked by its dev accuracy averaged with its neighbours at
+  // threshold +-0.02 (a flat optimum generalises better than a sharp one), subject to the
+  // wrong-answer cap MAXW (default 0.035) and abstention >= 0.85 at the setting itself.
+  struct Row { double acc, wrong, abst, smooth; std::string desc; };
   std::vector<Row> rows;
-  for (double bw : {0.3, 0.6, 1.0})
-  for (double uw : {0.1, 0.2, 0.4, 0.6})
-  for (double beta : {0.7, 1.0, 1.5, 2.0})
-  for (double unk : {0.6, 1.0, 1.5, 2.5})
-  for (double aw : {0.0, 0.3, 0.6}) {
+  for (double up : {0.0, 0.2, 0.35, 0.5})
+  for (double sw : {0.0, 0.25})
+  for (double bw : {0.6, 1.0})
+  for (double uw : {0.4, 0.6})
+  for (double beta : {1.0, 1.5, 2.0})
+  for (double unk : {1.0, 2.5})
+  for (double aw : {0.3, 0.6}) {
     MatcherOptions o;
     o.bigram_weight = bw; o.unigram_weight = uw; o.beta = beta; o.unknown_weight = unk;
-    o.answer_weight = aw; o.threshold = 0; o.margin = 0;
+    o.answer_weight = aw; o.support_weight = sw; o.uncovered_penalty = up; o.threshold = 0; o.margin = 0;
     auto m = Matcher::Build(*kb, DefaultLexicon(), o);
     struct R { std::string top; double s1, s2; };
     std::vector<R> res;
@@ -59,25 +76,36 @@ int main(int argc, char** argv) {
                      r.candidates.empty() ? 0 : r.candidates[0].score,
                      r.candidates.size() > 1 ? r.candidates[1].score : 0});
     }
-    for (double th = 0.2; th <= 0.7; th += 0.02)
-    for (double mg : {0.0, 0.02, 0.05, 0.1}) {
-      int ans = 0, ok = 0, wrong = 0, answered = 0, un = 0, abst = 0;
+    auto eval = [&](double th, double mg, double* acc, double* wrong, double* abst) {
+      int ans = 0, ok = 0, wr = 0, answered = 0, un = 0, ab = 0;
       for (size_t i = 0; i < dev.size(); ++i) {
         bool give = !res[i].top.empty() && res[i].s1 >= th && res[i].s1 - res[i].s2 >= mg;
         answered += give;
-        if (dev[i].expect) { ++ans; if (give && res[i].top == *dev[i].expect) ++ok; else if (give) ++wrong; }
-        else { ++un; if (!give) ++abst; else ++wrong; }
+        if (dev[i].expect) { ++ans; if (give && res[i].top == *dev[i].expect) ++ok; else if (give) ++wr; }
+        else { ++un; if (!give) ++ab; else ++wr; }
       }
+      *acc = double(ok) / ans; *wrong = answered ? double(wr) / answered : 0; *abst = double(ab) / un;
+    };
+    for (int ti = 5; ti <= 35; ++ti)
+    for (double mg : {0.0, 0.02, 0.05, 0.08, 0.1}) {
+      const double th = ti * 0.02;
+      Row row;
+      eval(th, mg, &row.acc, &row.wrong, &row.abst);
+      double a1, a2, w, b;
+      eval(th - 0.02, mg, &a1, &w, &b);
+      eval(th + 0.02, mg, &a2, &w, &b);
+      row.smooth = (a1 + row.acc + a2) / 3;
       char buf[200];
-      std::snprintf(buf, sizeof buf, "bw %.1f uw %.1f beta %.1f unk %.1f aw %.1f th %.2f mg %.2f", bw, uw, beta, unk, aw, th, mg);
-      rows.push_back({double(ok) / ans, answered ? double(wrong) / answered : 0, double(abst) / un, buf});
+      std::snprintf(buf, sizeof buf, "up %.2f sw %.2f bw %.1f uw %.1f beta %.1f unk %.1f aw %.1f th %.2f mg %.2f", up, sw, bw, uw, beta, unk, aw, th, mg);
+      row.desc = buf;
+      rows.push_back(row);
     }
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.acc > b.acc; });
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.smooth > b.smooth; });
   int shown = 0;
   for (auto& r : rows) {
     if (r.wrong > std::atof(getenv("MAXW") ? getenv("MAXW") : "0.035") || r.abst < 0.85) continue;
-    std::printf("%s | acc %.3f wrong %.3f abst %.3f\n", r.desc.c_str(), r.acc, r.wrong, r.abst);
-    if (++shown == 15) break;
+    std::printf("%s | acc %.3f (smoothed %.3f) wrong %.3f abst %.3f\n", r.desc.c_str(), r.acc, r.smooth, r.wrong, r.abst);
+    if (++shown == 20) break;
   }
 }
