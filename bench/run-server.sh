@@ -20,6 +20,8 @@ agents=20
 buyers=2000
 password=bench-pass-123
 
+# A build directory configured before bench/server/ existed needs a re-configure to know the target.
+ninja -C "$build" -t targets all 2>/dev/null | grep -q '^server_bench:' || cmake "$build" >/dev/null
 if [ -z "${KEFU_BIN:-}" ]; then ninja -C "$build" kefu server_bench >/dev/null; else ninja -C "$build" server_bench >/dev/null; fi
 # 10,000 sockets on each side plus headroom.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
