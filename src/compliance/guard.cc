@@ -59,7 +59,6 @@ struct ThreadState {
   std::vector<Found> found;
   std::vector<Found> kept;
   std::vector<std::pair<size_t, size_t>> allowed;
-  std::vector<uint32_t> orig_byte;
   ~ThreadState() {
     if (scratch != nullptr) hs_free_scratch(scratch);
   }
@@ -230,21 +229,28 @@ void Guard::Impl::ScanContacts(const text::ScanForms& n, std::vector<Found>* out
       U"加我", U"加", U"微信", U"微信号", U"薇信", U"威信", U"vx号", U"wx号", U"vx", U"wx",
       U"v", U"联系", U"联系我", U"电话", U"手机", U"手机号", U"私聊", U"私信", U"加v", U"加微"};
   constexpr std::string_view block_suggestion = "请不要发送联系方式，请在平台内沟通";
-  size_t i = 0;
-  while (i < t.size()) {
-    if (!IsAsciiAlnum(t[i])) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < t.size() && IsAsciiAlnum(t[j])) ++j;
+  // The last characters of the triggers: a run not preceded by one of them has no trigger.
+  static const std::u32string kTriggerTails = [] {
+    std::u32string tails;
+    for (auto w : kQqTriggers) tails.push_back(w.back());
+    for (auto w : kHandleTriggers) tails.push_back(w.back());
+    return tails;
+  }();
+  std::span<const uint32_t> alnum = n.ascii_alnum();
+  size_t a = 0;
+  while (a < alnum.size()) {
+    size_t i = alnum[a++];
+    size_t j = i + 1;
+    while (a < alnum.size() && alnum[a] == j) ++j, ++a;
     // [i, j) is an ASCII alphanumeric run (separators between its characters already dropped).
     // An ASCII trigger may open the run when a separator follows it ("V: abc123", "qq 12345").
     size_t hb = i;
     std::u32string_view lead;
+    const bool ascii_trigger = t[i] == 'q' || t[i] == 'v' || t[i] == 'w';  // qq vx wx v q
     for (std::u32string_view trig : {std::u32string_view(U"qq"), std::u32string_view(U"vx"),
                                      std::u32string_view(U"wx"), std::u32string_view(U"v"),
                                      std::u32string_view(U"q")}) {
+      if (!ascii_trigger) break;
       size_t k = i + trig.size();
       if (k >= j || t.substr(i, trig.size()) != trig) continue;
       bool sep = n.GapBefore(k);
@@ -272,7 +278,7 @@ void Guard::Impl::ScanContacts(const text::ScanForms& n, std::vector<Found>* out
     if (rule.empty() && len >= 5 && len <= 20) {
       bool qq = lead == U"qq" || lead == U"q";
       bool handle = !lead.empty() && !qq;
-      if (lead.empty()) {
+      if (lead.empty() && hb > 0 && kTriggerTails.find(t[hb - 1]) != std::u32string::npos) {
         for (auto w : kQqTriggers) qq = qq || EndsWithAt(t, hb, w);
         for (auto w : kHandleTriggers) handle = handle || EndsWithAt(t, hb, w);
         // An ASCII trigger glued to the run is part of it ("vip88888"), not a trigger.
@@ -287,7 +293,6 @@ void Guard::Impl::ScanContacts(const text::ScanForms& n, std::vector<Found>* out
       }
     }
     if (!rule.empty()) out->push_back({hb, j, "off_platform", rule, Severity::kBlock, block_suggestion});
-    i = j;
   }
 }
 
@@ -417,14 +422,6 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
   }
   if (kept.empty()) return result;
 
-  // Original code point -> byte offset, to cut the matches out of the original text.
-  std::vector<uint32_t>& orig_byte = ts.orig_byte;
-  orig_byte.clear();
-  orig_byte.reserve(n.original_length() + 1);
-  for (size_t k = 0; k < utf8.size(); ++k) {
-    if ((static_cast<unsigned char>(utf8[k]) & 0xC0) != 0x80) orig_byte.push_back(static_cast<uint32_t>(k));
-  }
-  orig_byte.push_back(static_cast<uint32_t>(utf8.size()));
   result.violations.reserve(kept.size());
   for (const Found& f : kept) {
     Violation v;
@@ -434,7 +431,7 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
     v.severity = f.severity;
     v.start = ob;
     v.end = oe;
-    v.match = std::string(utf8.substr(orig_byte[ob], orig_byte[oe] - orig_byte[ob]));
+    v.match = std::string(n.OriginalSubstr(utf8, f.b, f.e));
     v.suggestion = std::string(f.suggestion);
     if (v.severity == Severity::kBlock) result.ok = false;
     result.violations.push_back(std::move(v));

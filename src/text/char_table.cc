@@ -181,10 +181,10 @@ void Pack(CharTable* t) {
   }
   auto add_unit = [&](std::string_view bytes) {
     if (bytes.size() > 8) std::abort();  // pinyin syllables are at most 6 letters
+    if (bytes.size() > 6) std::abort();
     uint64_t v = 0;
     std::memcpy(&v, bytes.data(), bytes.size());
-    t->unit8.push_back(v);
-    t->unit_len.push_back(static_cast<uint8_t>(bytes.size()));
+    t->unit8.push_back(v | (static_cast<uint64_t>(bytes.size()) << 56));
   };
   add_unit("\x01");  // kUnitNone
   add_unit("");       // kUnitDropped
@@ -222,12 +222,16 @@ void Pack(CharTable* t) {
         if (is_digit_word(c)) p |= uint64_t{1} << kPackedDigitWordShift;
         if (c >= 'a' && c <= 'z') p |= uint64_t{1} << kPackedAsciiShift;
         if (c >= '0' && c <= '9') p |= uint64_t{2} << kPackedAsciiShift;
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) p |= uint64_t{1} << kPackedAlnumShift;
       } else {
         t->expansions.push_back(std::u32string(1, c));
         p = ((t->expansions.size() - 1) << kPackedCpShift) | kPackedExpandBit;
       }
     } else {
       p = (value << kPackedCpShift) | kPackedExpandBit;
+    }
+    if (p & ((uint64_t{1} << kPackedDigitWordShift) | (uint64_t{1} << kPackedAlnumShift))) {
+      p |= uint64_t{1} << kPackedMarkShift;
     }
     t->packed[cp] = p;
   }

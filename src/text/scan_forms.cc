@@ -1,9 +1,12 @@
-// ScanForms: the compliance guard's hot path. One pass over the UTF-8 bytes; per code point one
-// lookup in CharTable::packed gives the folded and simplified code point, its UTF-8 bytes, its
-// pinyin syllable and whether it is a digit word, so the normalised text, its UTF-8, its pinyin
-// form and the offsets are written together into buffers sized before the pass. Expansions
-// (ﬁ -> fi) and code points beyond the table take a slower path that gives the same result as
-// Normalize; runs of digit words (rare) are converted afterwards and the forms re-encoded.
+// ScanForms: the compliance guard's hot path. The input is validated with SIMD first, then one
+// pass decodes it and does one lookup per code point in CharTable::packed, which gives the folded
+// and simplified code point, its UTF-8 bytes, its pinyin-form unit and whether it is a digit word
+// or ASCII alphanumeric; the normalised text, its UTF-8, its pinyin form and the offsets are
+// written together, without branches for kept/dropped characters, into buffers sized before the
+// pass. Expansions (ﬁ -> fi), 4-byte outputs and code points beyond the table take Slow, which
+// gives the same result as Normalize; runs of digit words are converted afterwards (rare).
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -21,6 +24,10 @@ using internal::kTableSize;
 constexpr size_t kShrinkAbove = size_t{1} << 16;
 
 inline bool IsAsciiAlnum(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+inline bool IsDigitish(const CharTable& tb, char32_t c) {
+  return (c >= '0' && c <= '9') || (c < kTableSize && tb.digit_word[c] != 0);
+}
 
 // Writes the UTF-8 of c at out (room for 4 bytes); returns its length.
 inline unsigned EncodeAt(char32_t c, char* out) {
@@ -46,11 +53,10 @@ inline unsigned EncodeAt(char32_t c, char* out) {
   return 4;
 }
 
-// The packed entry of a code point that is not in the table or comes out of an expansion:
-// kept as it is, with its pinyin unit (no UTF-8 bytes: the caller encodes it).
-inline uint64_t UnitOf(const CharTable& tb, char32_t c) {
+// The pinyin-form unit of any code point (for the slow paths).
+inline unsigned UnitOf(const CharTable& tb, char32_t c) {
   if (c < kTableSize) {
-    return (tb.packed[c] >> internal::kPackedUnitShift) & internal::kPackedUnitMask;
+    return static_cast<unsigned>(tb.packed[c] >> internal::kPackedUnitShift) & internal::kPackedUnitMask;
   }
   return internal::kUnitNone;
 }
@@ -87,202 +93,220 @@ void ScanForms::Reserve(size_t code_points) {
   size_t cap = code_points + 1;
   if (text_.size() > kShrinkAbove && cap < text_.size() / 8) {
     std::vector<char32_t>().swap(text_);
-    std::vector<uint32_t>().swap(begin_);
+    std::vector<Slot>().swap(slot_);
     std::vector<char>().swap(utf8_);
     std::vector<char>().swap(pinyin_);
-    std::vector<uint32_t>().swap(utf8_offset_);
-    std::vector<uint32_t>().swap(pinyin_offset_);
-    std::vector<uint32_t>().swap(digit_words_);
+    std::vector<uint32_t>().swap(ascii_);
   }
   if (text_.size() >= cap) return;
   text_.resize(cap);
-  begin_.resize(cap);
-  digit_words_.resize(cap);
-  utf8_offset_.resize(cap + 1);
-  pinyin_offset_.resize(cap + 1);
+  slot_.resize(cap + 1);
+  ascii_.resize(cap);
   utf8_.resize(4 * cap + 8);    // <= 4 bytes per code point, +slack for 4-byte stores
-  pinyin_.resize(8 * cap + 8);  // <= 6 bytes per unit, +slack for 8-byte stores
+  pinyin_.resize(6 * cap + 8);  // <= 6 bytes per unit, +slack for 8-byte stores
 }
 
-namespace {
+void ScanForms::Clear() {
+  size_ = ascii_size_ = original_length_ = 0;
+  ulen_ = plen_ = 0;
+  slot_[0] = Slot{0, 0, 0, 0};
+  has_ascii_letter_ = false;
+}
 
-// The write position of a pass. Plain values (never address-taken) so they live in registers.
-struct Out {
-  char32_t* t;
-  uint32_t* bg;
-  uint32_t* uo;
-  uint32_t* po;
-  uint32_t* dw;
-  char* u;
-  char* py;
-};
-
-}  // namespace
+// Appends what code point cp (the i-th of the original, at byte `at` + base_) becomes, for the cases the
+// packed table does not cover, exactly as Normalize's MapDefault does. `remaining`: input bytes
+// after cp, each of which may still add one code point.
+void ScanForms::Slow(char32_t cp, uint32_t i, uint32_t at, size_t remaining) {
+  const CharTable& tb = internal::Table();
+  std::u32string out;
+  if (cp < kTableSize) {
+    out = tb.expansions[(tb.packed[cp] >> internal::kPackedCpShift) & 0x1FFFFF];
+  } else if (!internal::SlowIsSeparator(cp)) {
+    for (char32_t c : internal::Fold(cp)) {
+      if (!internal::SlowIsSeparator(c)) out.push_back(c);
+    }
+  }
+  size_t need = size_ + out.size() + remaining;
+  if (need + 1 > text_.size()) Reserve(2 * need);
+  for (char32_t c : out) {
+    unsigned unit = UnitOf(tb, c);
+    size_t n = size_;
+    text_[n] = c;
+    slot_[n] = Slot{i, at, ulen_, plen_};
+    ulen_ += EncodeAt(c, utf8_.data() + ulen_);
+    std::memcpy(pinyin_.data() + plen_, &tb.unit8[unit], 8);
+    plen_ += static_cast<uint32_t>(tb.unit8[unit] >> 56);
+    if (DigitWordValue(c) >= 0 || IsAsciiAlnum(c)) ascii_[ascii_size_++] = static_cast<uint32_t>(n);
+    ++size_;
+  }
+}
 
 core::Status ScanForms::Assign(std::string_view in) {
   const CharTable& tb = internal::Table();
   Reserve(in.size());  // one code point per byte at most, expansions aside
-  const uint64_t* packed = tb.packed.data();
-  const uint64_t* unit8 = tb.unit8.data();
-  const uint8_t* unit_len = tb.unit_len.data();
+  Clear();
   const auto* start = reinterpret_cast<const unsigned char*>(in.data());
-  const auto* p = start;
   const auto* end = start + in.size();
 
-  Out o{text_.data(), begin_.data(), utf8_offset_.data(), pinyin_offset_.data(),
-        digit_words_.data(), utf8_.data(), pinyin_.data()};
+  // Validate first (SIMD, many GB/s) so the pass decodes without checks; on invalid input the
+  // checking decoder finds the first bad sequence and reports it as Normalize does.
+  if (!simdjson::validate_utf8(in.data(), in.size())) {
+    for (const unsigned char* q = start; q < end;) {
+      char32_t cp = 0;
+      bool sur = false;
+      if (!internal::DecodeOne(q, end, &cp, &sur)) return internal::DecodeError(start, q, sur, cp);
+    }
+    return core::InvalidArgument("text is not valid UTF-8", "text");  // the validators disagree
+  }
+
+  const uint64_t* packed = tb.packed.data();
+  const uint64_t* unit8 = tb.unit8.data();
+  char32_t* t = text_.data();
+  Slot* sl = slot_.data();
+  char* u = utf8_.data();
+  char* py = pinyin_.data();
+  uint32_t* mk = ascii_.data();
   size_t n = 0;       // code points written
-  size_t nw = 0;      // digit words seen
+  size_t nm = 0;      // ASCII letters/digits and digit words seen (marks)
   uint32_t i = 0;     // original code points read
   uint32_t ulen = 0;  // bytes of UTF-8 written
   uint32_t plen = 0;  // bytes of pinyin written
-  uint64_t ascii = 0;  // kPackedAscii bits seen
 
-  while (p < end) {
+  // Slot::byte holds the low 32 bits of the character's address (one register fewer in the
+  // loop); base_ turns it back into an offset.
+  base_ = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(start));
+  for (const unsigned char* p = start; p < end; ++i) {
     char32_t cp;
     unsigned b0 = p[0];
+    auto at = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p));
     if (b0 < 0x80) {
       cp = b0;
-      ++p;
+      p += 1;
+    } else if (b0 >= 0xE0 && b0 < 0xF0) {  // the common case: a BMP character such as CJK
+      cp = ((b0 & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+      p += 3;
+    } else if (b0 < 0xE0) {
+      cp = ((b0 & 0x1F) << 6) | (p[1] & 0x3F);
+      p += 2;
     } else {
-      bool ok = false;
-      if ((b0 & 0xF0) == 0xE0 && end - p >= 3) {  // the common case: a BMP character such as CJK
-        unsigned b1 = p[1];
-        unsigned b2 = p[2];
-        cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
-        ok = ((b1 & 0xC0) == 0x80) & ((b2 & 0xC0) == 0x80) & (cp >= 0x800) & (cp - 0xD800 >= 0x800);
-      }
-      if (ok) {
-        p += 3;
-      } else {
-        bool sur = false;
-        cp = 0;
-        if (!internal::DecodeOne(p, end, &cp, &sur)) {
-          size_ = 0;
-          original_length_ = 0;
-          utf8_offset_[0] = pinyin_offset_[0] = 0;
-          has_ascii_letter_ = has_ascii_alnum_ = false;
-          return internal::DecodeError(start, p, sur, cp);
-        }
-      }
+      cp = ((b0 & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+      p += 4;
     }
     uint64_t e = cp < kTableSize ? packed[cp] : internal::kPackedExpandBit;
-    if (!(e & internal::kPackedExpandBit)) {
-      // Kept or dropped: write unconditionally, advance only when kept (no branch).
-      unsigned unit = static_cast<unsigned>(e >> internal::kPackedUnitShift) & internal::kPackedUnitMask;
-      o.t[n] = static_cast<char32_t>(e >> internal::kPackedCpShift) & 0x1FFFFF;
-      o.bg[n] = i;
-      o.uo[n] = ulen;
-      o.po[n] = plen;
-      o.dw[nw] = static_cast<uint32_t>(n);
-      uint32_t bytes = static_cast<uint32_t>(e);
-      std::memcpy(o.u + ulen, &bytes, 4);
-      std::memcpy(o.py + plen, &unit8[unit], 8);
-      ulen += static_cast<uint32_t>(e >> internal::kPackedUtf8LenShift) & 3;
-      plen += unit_len[unit];
-      nw += (e >> internal::kPackedDigitWordShift) & 1;
-      ascii |= e;
-      n += (e >> 46) & 1;  // kPackedKeepBit
-    } else {
-      // Expansions, 4-byte outputs and code points beyond the table: as Normalize's MapDefault.
-      std::u32string slow;
-      if (cp < kTableSize) {
-        slow = tb.expansions[(e >> internal::kPackedCpShift) & 0x1FFFFF];
-      } else if (!internal::SlowIsSeparator(cp)) {
-        for (char32_t c : internal::Fold(cp)) {
-          if (!internal::SlowIsSeparator(c)) slow.push_back(c);
-        }
-      }
-      size_t need = n + slow.size() + static_cast<size_t>(end - p) + 1;
-      if (need > text_.size()) {
-        Reserve(2 * need);
-        o = Out{text_.data(), begin_.data(), utf8_offset_.data(), pinyin_offset_.data(),
-                digit_words_.data(), utf8_.data(), pinyin_.data()};
-      }
-      for (char32_t c : slow) {
-        unsigned unit = static_cast<unsigned>(UnitOf(tb, c));
-        o.t[n] = c;
-        o.bg[n] = i;
-        o.uo[n] = ulen;
-        o.po[n] = plen;
-        ulen += EncodeAt(c, o.u + ulen);
-        std::memcpy(o.py + plen, &unit8[unit], 8);
-        plen += unit_len[unit];
-        if (DigitWordValue(c) >= 0) o.dw[nw++] = static_cast<uint32_t>(n);
-        if (c >= 'a' && c <= 'z') ascii |= uint64_t{1} << internal::kPackedAsciiShift;
-        if (c >= '0' && c <= '9') ascii |= uint64_t{2} << internal::kPackedAsciiShift;
-        ++n;
-      }
+    if (e & internal::kPackedExpandBit) [[unlikely]] {
+      size_ = n;
+      ulen_ = ulen;
+      plen_ = plen;
+      ascii_size_ = nm;
+      Slow(cp, i, at, static_cast<size_t>(end - p));
+      n = size_;
+      ulen = ulen_;
+      plen = plen_;
+      nm = ascii_size_;
+      t = text_.data();
+      sl = slot_.data();
+      u = utf8_.data();
+      py = pinyin_.data();
+      mk = ascii_.data();
+      continue;
     }
-    ++i;
+    // Kept or dropped: write unconditionally, advance only when kept (no branch).
+    unsigned unit = static_cast<unsigned>(e >> internal::kPackedUnitShift) & internal::kPackedUnitMask;
+    t[n] = static_cast<char32_t>(e >> internal::kPackedCpShift) & 0x1FFFFF;
+    sl[n] = Slot{i, at, ulen, plen};
+    auto bytes = static_cast<uint32_t>(e);
+    std::memcpy(u + ulen, &bytes, 4);
+    uint64_t pu = unit8[unit];
+    std::memcpy(py + plen, &pu, 8);
+    mk[nm] = static_cast<uint32_t>(n);
+    ulen += static_cast<uint32_t>(e >> internal::kPackedUtf8LenShift) & 3;
+    plen += static_cast<uint32_t>(pu >> 56);
+    nm += e >> internal::kPackedMarkShift;
+    n += (e & internal::kPackedKeepBit) ? 1 : 0;
   }
-  o.uo[n] = ulen;
-  o.po[n] = plen;
+  sl[n] = Slot{i, static_cast<uint32_t>(reinterpret_cast<uintptr_t>(end)), ulen, plen};
   size_ = n;
+  ascii_size_ = nm;
   original_length_ = i;
-  has_ascii_letter_ = (ascii >> internal::kPackedAsciiShift) & 1;
-  has_ascii_alnum_ = (ascii >> internal::kPackedAsciiShift) & 3;
-  if (nw > 0 && NeedsDigitConversion(nw)) {
-    ConvertDigitWords(text_.data(), n);
+  if (NeedsDigitConversion()) {
+    ConvertDigitWords(t, n);
     EncodeForms();
+    return core::Status::Ok();
   }
+  // Drop the digit words from the marks, leaving the ASCII letters and digits.
+  size_t na = 0;
+  has_ascii_letter_ = false;
+  for (size_t k = 0; k < nm; ++k) {
+    char32_t c = t[mk[k]];
+    if (c >= 0x80) continue;
+    mk[na++] = mk[k];
+    has_ascii_letter_ = has_ascii_letter_ || c >= 'a';
+  }
+  ascii_size_ = na;
   return core::Status::Ok();
 }
 
 // True when a digit word lies in a run of >= 3 digits / digit words (ConvertDigitWords would
 // change the text). Looks only around the digit words: most texts have none or a few (一下).
-bool ScanForms::NeedsDigitConversion(size_t words) const {
+bool ScanForms::NeedsDigitConversion() const {
   const CharTable& tb = internal::Table();
-  auto digitish = [&](char32_t c) {
-    return (c >= '0' && c <= '9') || (c < kTableSize && tb.digit_word[c] != 0);
-  };
   size_t covered = 0;  // the run around the previous digit word ends here
-  for (size_t w = 0; w < words; ++w) {
-    size_t k = digit_words_[w];
-    if (k < covered) continue;
+  for (size_t w = 0; w < ascii_size_; ++w) {
+    size_t k = ascii_[w];
+    if (k < covered || text_[k] < 0x80) continue;
     size_t l = k;
-    while (l > 0 && digitish(text_[l - 1])) --l;
+    while (l > 0 && IsDigitish(tb, text_[l - 1])) --l;
     size_t r = k + 1;
-    while (r < size_ && digitish(text_[r])) ++r;
+    while (r < size_ && IsDigitish(tb, text_[r])) ++r;
     if (r - l >= 3) return true;
     covered = r;
   }
   return false;
 }
 
+// Re-derives the UTF-8 and pinyin forms, their offsets and the ASCII indexes from text_.
 void ScanForms::EncodeForms() {
   const CharTable& tb = internal::Table();
   uint32_t ulen = 0;
   uint32_t plen = 0;
-  has_ascii_alnum_ = has_ascii_letter_ = false;
+  ascii_size_ = 0;
+  has_ascii_letter_ = false;
   for (size_t k = 0; k < size_; ++k) {
     char32_t c = text_[k];
-    unsigned unit = static_cast<unsigned>(UnitOf(tb, c));
-    utf8_offset_[k] = ulen;
-    pinyin_offset_[k] = plen;
+    unsigned unit = UnitOf(tb, c);
+    slot_[k].utf8 = ulen;
+    slot_[k].pinyin = plen;
     ulen += EncodeAt(c, utf8_.data() + ulen);
     std::memcpy(pinyin_.data() + plen, &tb.unit8[unit], 8);
-    plen += tb.unit_len[unit];
-    has_ascii_alnum_ = has_ascii_alnum_ || IsAsciiAlnum(c);
+    plen += static_cast<uint32_t>(tb.unit8[unit] >> 56);
+    if (IsAsciiAlnum(c)) ascii_[ascii_size_++] = static_cast<uint32_t>(k);
     has_ascii_letter_ = has_ascii_letter_ || (c >= 'a' && c <= 'z');
   }
-  utf8_offset_[size_] = ulen;
-  pinyin_offset_[size_] = plen;
+  slot_[size_].utf8 = ulen;
+  slot_[size_].pinyin = plen;
+}
+
+std::string_view ScanForms::OriginalSubstr(std::string_view original, size_t b, size_t e) const {
+  size_t first = slot_[b].byte - base_;
+  size_t last = slot_[e - 1].byte - base_;
+  auto lead = static_cast<unsigned char>(original[last]);
+  last += lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  return original.substr(first, last - first);
 }
 
 long ScanForms::IndexAtUtf8Byte(size_t byte) const {
-  const uint32_t* first = utf8_offset_.data();
-  const uint32_t* last = first + size_ + 1;
-  const uint32_t* it = std::lower_bound(first, last, static_cast<uint32_t>(byte));
-  if (it == last || *it != byte) return -1;
+  const Slot* first = slot_.data();
+  const Slot* last = first + size_ + 1;
+  const Slot* it = std::lower_bound(first, last, byte, [](const Slot& s, size_t b) { return s.utf8 < b; });
+  if (it == last || it->utf8 != byte) return -1;
   return it - first;
 }
 
 long ScanForms::IndexAtPinyinByte(size_t byte) const {
-  const uint32_t* first = pinyin_offset_.data();
-  const uint32_t* last = first + size_ + 1;
-  const uint32_t* it = std::lower_bound(first, last, static_cast<uint32_t>(byte));
-  if (it == last || *it != byte) return -1;
+  const Slot* first = slot_.data();
+  const Slot* last = first + size_ + 1;
+  const Slot* it = std::lower_bound(first, last, byte, [](const Slot& s, size_t b) { return s.pinyin < b; });
+  if (it == last || it->pinyin != byte) return -1;
   return it - first;
 }
 

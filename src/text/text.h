@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,48 +73,64 @@ class ScanForms {
   // Equal to Normalize(utf8)->text.
   std::u32string_view text() const { return {text_.data(), size_}; }
   // text() as UTF-8.
-  std::string_view utf8() const { return {utf8_.data(), utf8_offset_.empty() ? 0 : utf8_offset_[size_]}; }
+  std::string_view utf8() const { return {utf8_.data(), slot_.empty() ? 0 : slot_[size_].utf8}; }
   // The pinyin form: for each code point of text(), the toneless syllable of a Han character
   // (Pinyin), an ASCII letter or digit as it is, and '\x01' for anything else.
   std::string_view pinyin() const {
-    return {pinyin_.data(), pinyin_offset_.empty() ? 0 : pinyin_offset_[size_]};
+    return {pinyin_.data(), slot_.empty() ? 0 : slot_[size_].pinyin};
   }
   // Byte offset of code point i (0 <= i <= size()) in utf8() and in pinyin().
-  uint32_t utf8_offset(size_t i) const { return utf8_offset_[i]; }
-  uint32_t pinyin_offset(size_t i) const { return pinyin_offset_[i]; }
+  uint32_t utf8_offset(size_t i) const { return slot_[i].utf8; }
+  uint32_t pinyin_offset(size_t i) const { return slot_[i].pinyin; }
   // The index of the code point of text() that starts at `byte` of utf8() / pinyin() (size() for
   // the end), or -1 when `byte` falls inside one.
   long IndexAtUtf8Byte(size_t byte) const;
   long IndexAtPinyinByte(size_t byte) const;
+  // Indexes of the ASCII letters and digits in text(), ascending (handles, numbers).
+  std::span<const uint32_t> ascii_alnum() const { return {ascii_.data(), ascii_size_}; }
 
   size_t original_length() const { return original_length_; }
   // As Normalized: the original span of text()[b, e), and whether a separator was dropped
   // between text()[i - 1] and text()[i].
   std::pair<size_t, size_t> OriginalSpan(size_t b, size_t e) const {
-    return {begin_[b], begin_[e - 1] + 1};
+    return {slot_[b].begin, slot_[e - 1].begin + 1};
   }
-  bool GapBefore(size_t i) const { return i > 0 && begin_[i - 1] + 1 != begin_[i]; }
+  bool GapBefore(size_t i) const { return i > 0 && slot_[i - 1].begin + 1 != slot_[i].begin; }
+  // The original substring text()[b, e) came from; `original` must be the text given to Assign.
+  std::string_view OriginalSubstr(std::string_view original, size_t b, size_t e) const;
   // True when text() holds an ASCII letter / an ASCII letter or digit.
   bool has_ascii_letter() const { return has_ascii_letter_; }
-  bool has_ascii_alnum() const { return has_ascii_alnum_; }
+  bool has_ascii_alnum() const { return ascii_size_ > 0; }
 
  private:
+  // Per code point of text_ (one more at size_ for the end offsets).
+  struct Slot {
+    uint32_t begin;   // original code-point offset; the original end is begin + 1
+    uint32_t byte;    // original byte offset + base_ (mod 2^32)
+    uint32_t utf8;    // offset in utf8_
+    uint32_t pinyin;  // offset in pinyin_
+  };
+
   void Reserve(size_t code_points);
-  bool NeedsDigitConversion(size_t words) const;
+  void Clear();
+  void Slow(char32_t cp, uint32_t i, uint32_t at, size_t remaining);
+  bool NeedsDigitConversion() const;  // during Assign, with ascii_ holding digit words too
   void EncodeForms();
 
-  // Sized to a capacity; only the first size_ (+1 for the offsets) entries are meaningful.
+  // Sized to a capacity; only the first size_ (+1 for slot_) entries are meaningful.
   std::vector<char32_t> text_;
-  std::vector<uint32_t> begin_;  // original offset of text_[i]; its end is begin_[i] + 1
+  std::vector<Slot> slot_;
   std::vector<char> utf8_;
   std::vector<char> pinyin_;
-  std::vector<uint32_t> utf8_offset_;
-  std::vector<uint32_t> pinyin_offset_;
-  std::vector<uint32_t> digit_words_;  // indexes of digit words in text_ (ascending)
+  // Indexes of ASCII letters and digits in text_, ascending; during Assign, also of digit words.
+  std::vector<uint32_t> ascii_;
   size_t size_ = 0;
+  size_t ascii_size_ = 0;
+  uint32_t base_ = 0;  // low 32 bits of the input's address: Slot::byte is relative to it
   size_t original_length_ = 0;
+  uint32_t ulen_ = 0;  // during Assign: bytes written to utf8_ / pinyin_
+  uint32_t plen_ = 0;
   bool has_ascii_letter_ = false;
-  bool has_ascii_alnum_ = false;
 };
 
 // The normalised form of one code point alone (fold + simplify; empty when it is a separator).

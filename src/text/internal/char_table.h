@@ -29,10 +29,9 @@ struct CharTable {
   // kept code point, its UTF-8 bytes, its pinyin-form unit and whether it is a digit word.
   std::vector<uint64_t> packed;
   // Pinyin-form units: 0 = "\x01" (no reading), 1 = "" (dropped), then every syllable (index
-  // = syllable index + kUnitSyllableBase), then ASCII letters and digits. Bytes padded to 8 (one
-  // unaligned store writes a unit) and lengths.
+  // = syllable index + kUnitSyllableBase), then ASCII letters and digits. Each is its bytes
+  // (<= 6) with its length in the top byte, so one unaligned 8-byte store writes a unit.
   std::vector<uint64_t> unit8;
-  std::vector<uint8_t> unit_len;
   std::vector<uint8_t> digit_word;  // 1 per code point DigitWordValue knows
 };
 
@@ -46,6 +45,8 @@ inline constexpr int kPackedUtf8LenShift = 48;    // bits 48-49: UTF-8 length (0
 inline constexpr int kPackedUnitShift = 50;       // bits 50-59: pinyin-form unit
 inline constexpr uint64_t kPackedUnitMask = 0x3FF;
 inline constexpr int kPackedAsciiShift = 60;      // bit 60: ASCII letter, bit 61: ASCII digit
+inline constexpr int kPackedAlnumShift = 62;      // bit 62: ASCII letter or digit
+inline constexpr int kPackedMarkShift = 63;       // bit 63: ASCII letter or digit, or digit word
 inline constexpr unsigned kUnitNone = 0;
 inline constexpr unsigned kUnitDropped = 1;
 inline constexpr unsigned kUnitSyllableBase = 1;  // syllable s (>= 1) is unit s + 1
