@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-server load test (called by `make bench`): for --sync full (the default) and --sync normal,
 # starts the real `kefu serve` on a free loopback port with a temporary data directory (one 拼多多
-# shop, 20 agents made with `kefu shop add` / `kefu user add`), and runs bench/server/server_bench,
+# shop, 20 agents + 10 away agents made with `kefu shop add` / `kefu user add`), and runs bench/server/server_bench,
 # a C++ Boost.Beast client that logs the agents in, puts them online, opens their /ws sockets and
 # measures: buyer-message throughput (acked 201 AND received on an agent socket), open-loop ack
 # latency at 5,000 msg/s, RSS with 10,000 idle WebSockets, and the raw SQLite limit for the same
@@ -69,6 +69,13 @@ for sync in $syncs; do
       --shop "$shop_id" --skills presale,aftersale --max-concurrent 100 --password-stdin --json >/dev/null
     names+=("bench-agent-$i")
   done
+  # Agents who stay away: a tenth of the idle sockets are their workbench tabs.
+  idle_names=()
+  for i in $(seq 1 10); do
+    printf '%s\n' "$password" | "$kefu" user add --data "$data" --username "bench-idle-$i" --role agent \
+      --shop "$shop_id" --password-stdin --json >/dev/null
+    idle_names+=("bench-idle-$i")
+  done
   port=$(free_port)
   "$kefu" serve --data "$data" --port "$port" --sync "$sync" >"$work/serve-$sync.log" 2>&1 &
   server_pid=$!
@@ -80,7 +87,7 @@ for sync in $syncs; do
   out="$work/load-$sync.txt"
   status=0
   "$bench" load --port "$port" --shop "$shop_id" --key "$key" --password "$password" --pid "$server_pid" \
-    --agents "$(IFS=,; echo "${names[*]}")" --buyers $buyers --seconds "$seconds" --rate 5000 \
+    --agents "$(IFS=,; echo "${names[*]}")" --idle-agents "$(IFS=,; echo "${idle_names[*]}")" --buyers $buyers --seconds "$seconds" --rate 5000 \
     --idle "$idle" --sync "$sync" --sample-out "$work/sample-$sync.json" >"$out" || status=$?
   grep -v '^#' "$out" || true
   kill -TERM "$server_pid" 2>/dev/null || true

@@ -3,7 +3,7 @@
 // shop and agents, and calls:
 //   server_bench load --port P --shop ID --key INGEST_KEY --agents u1,u2,.. --password PW --pid PID
 //                     [--buyers 2000] [--conns 128] [--seconds 10] [--rate 5000] [--idle 10000]
-//                     [--sample-out FILE]
+//                     [--idle-agents v1,v2,..] [--sample-out FILE]
 //   server_bench raw --dir DIR --sync full|normal [--sample FILE] [--seconds 4] [--batch 1000]
 //                    [--kefu-rate MSG_PER_S]
 // The load generator runs on one thread (one io_context); it shares the machine's cores with
@@ -176,6 +176,7 @@ struct Bench {
   std::string port, shop, key, password;
   std::vector<std::string> agents;
   std::vector<std::string> tokens;  // per agent
+  std::vector<std::string> idle_agents, idle_tokens;  // agents marked away; their sockets stay quiet
   int pid = 0;
   int buyers = 2000;
 
@@ -424,12 +425,14 @@ awaitable<void> WaitReceipts(Bench& b, uint64_t from, uint64_t to, uint8_t need,
   }
 }
 
-// One idle WebSocket: an agent's /ws (even i) or a buyer's /ws/buyer (odd i).
-awaitable<void> OpenIdle(Bench& b, int i) {
+// One idle WebSocket: the first `agent_sockets` are workbench sockets (/ws) of agents who are
+// away (no conversations come to them), the rest buyers' /ws/buyer of buyers who do not chat.
+awaitable<void> OpenIdle(Bench& b, int i, int agent_sockets) {
   auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(co_await Connect(b));
   ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-  std::string target = i % 2 == 0 ? "/ws?token=" + b.tokens[size_t(i / 2) % b.tokens.size()]
-                                  : "/ws/buyer?shop=" + b.shop + "&buyer=idle-buyer-" + std::to_string(i) + "&key=" + b.key;
+  std::string target = i < agent_sockets && !b.idle_tokens.empty()
+                           ? "/ws?token=" + b.idle_tokens[size_t(i) % b.idle_tokens.size()]
+                           : "/ws/buyer?shop=" + b.shop + "&buyer=idle-buyer-" + std::to_string(i) + "&key=" + b.key;
   co_await ws->async_handshake("127.0.0.1:" + b.port, target, use_awaitable);
   b.idle_socks.push_back(ws);
   ++b.idle_open;
@@ -444,16 +447,53 @@ awaitable<void> OpenIdle(Bench& b, int i) {
   }, asio::detached);
 }
 
-awaitable<void> IdleOpener(Bench& b, int* next, int total) {
+awaitable<void> IdleOpener(Bench& b, int* next, int total, int agent_sockets) {
   while (*next < total) {
     const int i = (*next)++;
     try {
-      co_await OpenIdle(b, i);
+      co_await OpenIdle(b, i, agent_sockets);
     } catch (const std::exception& e) {
       ++b.idle_failed;
       if (b.idle_error.empty()) b.idle_error = e.what();
     }
   }
+}
+
+struct ClosedResult {
+  uint64_t acked = 0, both = 0;  // acked in the window; of those, also received on an agent socket
+  std::string cpu;
+};
+
+// Closed loop: `conns` keep-alive connections each post the next message as soon as the last one
+// is answered. Counts messages acked within the `seconds` window that follows `warm` seconds
+// (and at least `min_id` messages in all) and that an agent socket also received.
+awaitable<ClosedResult> ClosedLoop(Bench& b, int conns, double warm, double seconds, uint64_t min_id) {
+  b.open_loop = false;
+  b.stop = false;
+  const uint64_t phase_first = b.next_id;
+  for (int i = 0; i < conns; ++i) asio::co_spawn(b.ioc, IngestConn(b), asio::detached);
+  co_await Sleep(std::chrono::milliseconds(int64_t(warm * 1000)));
+  while (b.next_id < min_id) co_await Sleep(50ms);
+  const uint64_t win_first = b.next_id;
+  CpuWindow cpu(b.pid);
+  b.win_start = NowNs();
+  b.win_end = b.win_start + int64_t(seconds * 1e9);
+  co_await Sleep(std::chrono::nanoseconds(b.win_end - b.win_start));
+  ClosedResult r;
+  for (uint64_t i = win_first; i < b.next_id; ++i) r.acked += (b.flags[i] & kInWindow) ? 1 : 0;
+  r.cpu = cpu.Report(double(r.acked));
+  b.stop = true;
+  co_await JoinConns(b);
+  const uint64_t last = b.next_id;
+  co_await WaitReceipts(b, phase_first, last, kAcked | kInWindow, 5s);
+  r.acked = 0;
+  for (uint64_t i = phase_first; i < last; ++i) {
+    if (!(b.flags[i] & kInWindow)) continue;
+    ++r.acked;
+    if (b.flags[i] & kReceived) ++r.both;
+  }
+  b.win_start = b.win_end = INT64_MAX;
+  co_return r;
 }
 
 awaitable<void> RunLoad(Bench& b, const Flags& fl, int* exit_code) {
@@ -481,6 +521,18 @@ awaitable<void> RunLoad(Bench& b, const Flags& fl, int* exit_code) {
       co_return;
     }
   }
+  for (const auto& a : b.idle_agents) {
+    auto [st, body] = co_await Call(b, http::verb::post, "/api/v1/auth/login",
+                                    "{\"username\":\"" + a + "\",\"password\":\"" + b.password + "\"}", "");
+    const std::string token = JsonString(body, "token");
+    auto [pst, pbody] = co_await Call(b, http::verb::put, "/api/v1/me/presence", "{\"status\":\"away\"}", token);
+    if (st != 200 || token.empty() || pst != 200) {
+      std::fprintf(stderr, "server_bench: idle agent %s: login %d, presence %d %s\n", a.c_str(), st, pst, pbody.c_str());
+      *exit_code = 1;
+      co_return;
+    }
+    b.idle_tokens.push_back(token);
+  }
   for (size_t i = 0; i < b.agents.size(); ++i) asio::co_spawn(b.ioc, AgentSocket(b, i), asio::detached);
   for (int i = 0; i < 500 && b.agent_sockets_ready < int(b.agents.size()); ++i) co_await Sleep(10ms);
   if (b.agent_sockets_ready < int(b.agents.size())) {
@@ -491,35 +543,13 @@ awaitable<void> RunLoad(Bench& b, const Flags& fl, int* exit_code) {
 
   // 2. Throughput: closed loop, `conns` keep-alive connections; the window starts after warm-up
   // (every buyer's first message routes a new conversation; those are in the warm-up).
-  b.open_loop = false;
-  b.stop = false;
-  for (int i = 0; i < conns; ++i) asio::co_spawn(b.ioc, IngestConn(b), asio::detached);
-  co_await Sleep(std::chrono::milliseconds(int64_t(warm * 1000)));
-  while (b.next_id < uint64_t(2 * b.buyers)) co_await Sleep(50ms);
-  const uint64_t win_first = b.next_id;
-  CpuWindow cpu(b.pid);
-  b.win_start = NowNs();
-  b.win_end = b.win_start + int64_t(seconds * 1e9);
-  co_await Sleep(std::chrono::nanoseconds(b.win_end - b.win_start));
-  uint64_t acked_in_window = 0;
-  for (uint64_t i = win_first; i < b.next_id; ++i) acked_in_window += (b.flags[i] & kInWindow) ? 1 : 0;
-  const std::string cpu_report = cpu.Report(double(acked_in_window));
-  b.stop = true;
-  co_await JoinConns(b);
-  const uint64_t win_last = b.next_id;
-  co_await WaitReceipts(b, win_first > 1000 ? win_first - 1000 : 0, win_last, kAcked | kInWindow, 5s);
-  uint64_t acked = 0, both = 0;
-  for (uint64_t i = 0; i < win_last; ++i) {
-    if (!(b.flags[i] & kInWindow)) continue;
-    ++acked;
-    if (b.flags[i] & kReceived) ++both;
-  }
-  const double thr = double(both) / seconds;
+  const ClosedResult tp = co_await ClosedLoop(b, conns, warm, seconds, uint64_t(2 * b.buyers));
+  const double thr = double(tp.both) / seconds;
   std::printf("throughput: %s msg/s (target >= 20,000) %s   [%s acked in %.0f s, %s of them on an agent socket; "
               "%d keep-alive connections, %d buyers over %zu agent sockets; synchronous=%s]\n",
-              Thousands(thr).c_str(), thr >= 20000 ? "ok" : "BELOW TARGET", Thousands(double(acked)).c_str(), seconds,
-              Thousands(double(both)).c_str(), conns, b.buyers, b.agents.size(), sync.c_str());
-  std::printf("  %s\n", cpu_report.c_str());
+              Thousands(thr).c_str(), thr >= 20000 ? "ok" : "BELOW TARGET", Thousands(double(tp.acked)).c_str(), seconds,
+              Thousands(double(tp.both)).c_str(), conns, b.buyers, b.agents.size(), sync.c_str());
+  std::printf("  %s\n", tp.cpu.c_str());
   if (b.http_errors) std::printf("  http errors: %llu (first: %s)\n", (unsigned long long)b.http_errors, b.first_error.c_str());
 
   // 3. Ack latency at a fixed offered rate, open loop: message i is due at t0 + i/rate whether
@@ -596,19 +626,31 @@ awaitable<void> RunLoad(Bench& b, const Flags& fl, int* exit_code) {
   const int64_t open_t0 = NowNs();
   int next = 0;
   const int openers = 64;
-  for (int i = 0; i < openers; ++i) asio::co_spawn(b.ioc, IdleOpener(b, &next, idle_total), asio::detached);
+  const int idle_agent_sockets = b.idle_tokens.empty() ? 0 : idle_total / 10;
+  for (int i = 0; i < openers; ++i)
+    asio::co_spawn(b.ioc, IdleOpener(b, &next, idle_total, idle_agent_sockets), asio::detached);
   while (b.idle_open + b.idle_failed < idle_total && NowNs() - open_t0 < int64_t(90e9)) co_await Sleep(50ms);
   const double open_s = double(NowNs() - open_t0) / 1e9;
   co_await Sleep(2s);
   const long rss1 = VmKiB(b.pid, "VmRSS"), hwm = VmKiB(b.pid, "VmHWM");
   const double mib = double(rss1) / 1024.0;
-  std::printf("rss with %s idle websockets: %s MiB (target < 1,024 MiB) %s   [%s opened in %.1f s, %d failed; "
-              "before %s MiB, +%s KiB per socket; peak %s MiB]\n",
+  std::printf("rss with %s idle websockets: %s MiB (target < 1,024 MiB) %s   [%s agent /ws of %zu away agents + %s buyer "
+              "/ws/buyer; %s opened in %.1f s, %d failed; before %s MiB, +%s KiB per socket; peak %s MiB]\n",
               Thousands(idle_total).c_str(), Thousands(mib).c_str(),
-              (mib < 1024 && b.idle_open == idle_total) ? "ok" : "NOT MET", Thousands(b.idle_open).c_str(), open_s,
+              (mib < 1024 && b.idle_open == idle_total) ? "ok" : "NOT MET", Thousands(idle_agent_sockets).c_str(),
+              b.idle_tokens.size(), Thousands(idle_total - idle_agent_sockets).c_str(), Thousands(b.idle_open).c_str(), open_s,
               b.idle_failed, Thousands(double(rss0) / 1024).c_str(),
               Fixed(double(rss1 - rss0) / std::max(1, b.idle_open), 1).c_str(), Thousands(double(hwm) / 1024).c_str());
   if (b.idle_failed) std::printf("  first idle socket error: %s\n", b.idle_error.c_str());
+
+  // 5. The same closed loop with the idle sockets still open: every event is offered to every
+  // subscriber of the shop, so this shows what idle sockets cost the busy path.
+  const double idle_seconds = std::max(2.0, seconds / 2);
+  const ClosedResult ti = co_await ClosedLoop(b, conns, 1.0, idle_seconds, 0);
+  const double thr_idle = double(ti.both) / idle_seconds;
+  std::printf("throughput with the %s idle websockets open: %s msg/s (%s of the figure without them)\n  %s\n",
+              Thousands(b.idle_open).c_str(), Thousands(thr_idle).c_str(),
+              thr > 0 ? Fixed(thr_idle / thr, 2).c_str() : "n/a", ti.cpu.c_str());
   if (b.drops || b.dup_receipts)
     std::printf("  agent sockets dropped by the server and resumed with after=: %llu; duplicate receipts: %llu\n",
                 (unsigned long long)b.drops, (unsigned long long)b.dup_receipts);
@@ -633,13 +675,18 @@ int Load(const Flags& fl) {
   b.password = fl.Need("password");
   b.pid = std::stoi(fl.Need("pid"));
   b.buyers = int(fl.Num("buyers", 2000));
-  std::string agents = fl.Need("agents");
-  for (size_t s = 0; s < agents.size();) {
-    size_t e = agents.find(',', s);
-    if (e == std::string::npos) e = agents.size();
-    b.agents.push_back(agents.substr(s, e - s));
-    s = e + 1;
-  }
+  auto split = [](const std::string& list) {
+    std::vector<std::string> out;
+    for (size_t s = 0; s < list.size();) {
+      size_t e = list.find(',', s);
+      if (e == std::string::npos) e = list.size();
+      out.push_back(list.substr(s, e - s));
+      s = e + 1;
+    }
+    return out;
+  };
+  b.agents = split(fl.Need("agents"));
+  b.idle_agents = split(fl.Str("idle-agents"));
   b.Reserve(size_t(fl.Num("max-messages", 3'000'000)));
   int code = 0;
   asio::co_spawn(ioc, RunLoad(b, fl, &code), [&](std::exception_ptr e) {
