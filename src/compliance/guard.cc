@@ -77,6 +77,18 @@ bool AsciiEdgesOk(const text::ScanForms& n, size_t b, size_t e) {
   return true;
 }
 
+// A normalised word as the UTF-16LE bytes ScanForms::bmp() holds, or "" when it has a code point
+// that form cannot tell apart (beyond the BMP, or U+FFFF).
+std::string Utf16Bytes(std::u32string_view word) {
+  std::string out;
+  for (char32_t c : word) {
+    if (c >= 0xFFFF) return "";
+    out.push_back(static_cast<char>(c & 0xFF));
+    out.push_back(static_cast<char>(c >> 8));
+  }
+  return out;
+}
+
 hs_database_t* CompileLiterals(const std::vector<std::string>& words, const std::vector<unsigned>& ids,
                                std::string* error) {
   std::vector<const char*> exprs;
@@ -114,8 +126,13 @@ struct Guard::Impl {
   internal::Lexicon lex;
   hs_database_t* text_db = nullptr;    // ids: entries [0, E), allow words [E, E + A)
   hs_database_t* pinyin_db = nullptr;  // ids: entries
-  std::vector<unsigned> text_len;      // byte length of each text pattern
+  std::vector<unsigned> text_len;      // code points of each text pattern
+  // `whole` entries match only the entire message, so they are not scanned for (好, 在 and 1
+  // would hit nearly every message); a message of at most whole_max code points is compared.
+  std::vector<unsigned> whole_ids;
+  size_t whole_max = 0;
   std::vector<unsigned> pinyin_len;    // byte length of each pinyin pattern (by entry id)
+  std::unique_ptr<text::PinyinFilter> pinyin_filter;  // the units the pinyin patterns use
   // Which texts can give a pinyin finding: one with an ASCII letter (or digit, when a pinyin
   // pattern has one), or one holding a non-ASCII character of a `pinyin` (homophones) word, as a
   // Han homophone must keep a character of its word. Other texts skip the pinyin scan.
@@ -172,15 +189,27 @@ core::Result<std::unique_ptr<Guard>> Guard::Create() {
   const auto& entries = impl->lex.entries;
   std::vector<std::string> words;
   std::vector<unsigned> ids;
+  impl->text_len.assign(entries.size(), 0);
   for (size_t i = 0; i < entries.size(); ++i) {
-    words.push_back(entries[i].norm_utf8);
+    impl->text_len[i] = static_cast<unsigned>(entries[i].norm.size());
+    if (entries[i].whole) {
+      impl->whole_ids.push_back(static_cast<unsigned>(i));
+      impl->whole_max = std::max(impl->whole_max, entries[i].norm.size());
+      continue;
+    }
+    words.push_back(Utf16Bytes(entries[i].norm));
     ids.push_back(static_cast<unsigned>(i));
-    impl->text_len.push_back(static_cast<unsigned>(entries[i].norm_utf8.size()));
   }
   for (size_t i = 0; i < impl->lex.allow.size(); ++i) {
-    words.push_back(text::EncodeUtf8(impl->lex.allow[i]));
+    words.push_back(Utf16Bytes(impl->lex.allow[i]));
     ids.push_back(static_cast<unsigned>(entries.size() + i));
-    impl->text_len.push_back(static_cast<unsigned>(words.back().size()));
+    impl->text_len.push_back(static_cast<unsigned>(impl->lex.allow[i].size()));
+  }
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i].empty()) {
+      return core::Internal("compliance: lexicon word #" + std::to_string(ids[i]) +
+                            " has a character beyond the BMP, which the matcher does not take");
+    }
   }
   std::string error;
   impl->text_db = CompileLiterals(words, ids, &error);
@@ -207,6 +236,7 @@ core::Result<std::unique_ptr<Guard>> Guard::Create() {
     impl->pinyin_len[i] = static_cast<unsigned>(entries[i].pinyin.size());
   }
   if (!words.empty()) {
+    impl->pinyin_filter = std::make_unique<text::PinyinFilter>(words);
     impl->pinyin_db = CompileLiterals(words, ids, &error);
     if (impl->pinyin_db == nullptr) return core::Internal("compliance: compiling pinyin: " + error);
   }
@@ -300,11 +330,11 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
                                              const CustomWords* custom) const {
   thread_local ThreadState ts;
   text::ScanForms& n = ts.forms;
-  KEFU_TRY(n.Assign(utf8));
+  KEFU_TRY(n.Assign(utf8, pinyin_filter.get()));
   CheckResult result;
   if (n.size() == 0) return result;
   std::u32string_view t = n.text();
-  std::string_view norm = n.utf8();
+  std::u16string_view bmp = n.bmp();
   const uint8_t platform_bit = static_cast<uint8_t>(1u << static_cast<int>(platform));
 
   hs_scratch_t* scratch = Scratch(ts);
@@ -324,15 +354,21 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
   };
 
   ts.hits.clear();
-  hs_scan(text_db, norm.data(), static_cast<unsigned>(norm.size()), 0, scratch, OnMatch, &ts.hits);
+  hs_scan(text_db, reinterpret_cast<const char*>(bmp.data()), static_cast<unsigned>(2 * bmp.size()), 0,
+          scratch, OnMatch, &ts.hits);
   for (const Hit& h : ts.hits) {
-    long e = n.IndexAtUtf8Byte(h.to);
-    long b = n.IndexAtUtf8Byte(h.to - text_len[h.id]);
-    if (b < 0 || e < 0 || b >= e) continue;
+    if (h.to % 2 != 0) continue;  // not on a code point boundary
+    long e = static_cast<long>(h.to / 2);
+    long b = e - static_cast<long>(text_len[h.id]);
     if (h.id >= num_entries) {
       allowed.emplace_back(b, e);
     } else {
       accept_entry(lex.entries[h.id], b, e);
+    }
+  }
+  if (t.size() <= whole_max) {
+    for (unsigned id : whole_ids) {
+      if (lex.entries[id].norm == t) accept_entry(lex.entries[id], 0, t.size());
     }
   }
   if (pinyin_db != nullptr && NeedsPinyin(n)) {
@@ -373,12 +409,10 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
   if (custom != nullptr) {
     auto each_occurrence = [&](const std::string& word, auto&& fn) {
       if (!ts.word.Assign(word).ok() || ts.word.size() == 0) return;
-      std::string_view needle = ts.word.utf8();
+      std::u32string_view needle = ts.word.text();
       size_t pos = 0;
-      while ((pos = norm.find(needle, pos)) != std::string_view::npos) {
-        long b = n.IndexAtUtf8Byte(pos);
-        long e = n.IndexAtUtf8Byte(pos + needle.size());
-        if (b >= 0 && e > b) fn(static_cast<size_t>(b), static_cast<size_t>(e));
+      while ((pos = t.find(needle, pos)) != std::u32string_view::npos) {
+        fn(pos, pos + needle.size());
         pos += 1;
       }
     };

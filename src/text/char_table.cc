@@ -212,13 +212,8 @@ void Pack(CharTable* t) {
       p = uint64_t{kUnitDropped} << kPackedUnitShift;
     } else if (kind == kKeep) {
       char32_t c = static_cast<char32_t>(value);
-      std::string u;
-      AppendUtf8Local(c, &u);
-      if (u.size() <= 3) {
-        uint64_t bytes = 0;
-        std::memcpy(&bytes, u.data(), u.size());
-        p = bytes | (value << kPackedCpShift) | kPackedKeepBit |
-            (static_cast<uint64_t>(u.size()) << kPackedUtf8LenShift) | (unit_of(c) << kPackedUnitShift);
+      if (c < 0x10000) {
+        p = (value << kPackedCpShift) | kPackedKeepBit | (unit_of(c) << kPackedUnitShift);
         if (is_digit_word(c)) p |= uint64_t{1} << kPackedDigitWordShift;
         if (c >= 'a' && c <= 'z') p |= uint64_t{1} << kPackedAsciiShift;
         if (c >= '0' && c <= '9') p |= uint64_t{2} << kPackedAsciiShift;

@@ -1,9 +1,9 @@
 // ScanForms: the compliance guard's hot path. The input is validated with SIMD first, then one
 // pass decodes it and does one lookup per code point in CharTable::packed, which gives the folded
-// and simplified code point, its UTF-8 bytes, its pinyin-form unit and whether it is a digit word
-// or ASCII alphanumeric; the normalised text, its UTF-8, its pinyin form and the offsets are
-// written together, without branches for kept/dropped characters, into buffers sized before the
-// pass. Expansions (ﬁ -> fi), 4-byte outputs and code points beyond the table take Slow, which
+// and simplified code point, its pinyin-form unit and whether it is a digit word or ASCII
+// alphanumeric; the normalised text, its 16-bit form, its pinyin form and the offsets are written
+// together, without branches for kept/dropped characters, into buffers sized before the pass.
+// Expansions (ﬁ -> fi), outputs beyond the BMP and code points beyond the table take Slow, which
 // gives the same result as Normalize; runs of digit words are converted afterwards (rare).
 #include <simdjson.h>
 
@@ -27,30 +27,6 @@ inline bool IsAsciiAlnum(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0
 
 inline bool IsDigitish(const CharTable& tb, char32_t c) {
   return (c >= '0' && c <= '9') || (c < kTableSize && tb.digit_word[c] != 0);
-}
-
-// Writes the UTF-8 of c at out (room for 4 bytes); returns its length.
-inline unsigned EncodeAt(char32_t c, char* out) {
-  if (c < 0x80) {
-    out[0] = static_cast<char>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    out[0] = static_cast<char>(0xC0 | (c >> 6));
-    out[1] = static_cast<char>(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    out[0] = static_cast<char>(0xE0 | (c >> 12));
-    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out[2] = static_cast<char>(0x80 | (c & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<char>(0xF0 | (c >> 18));
-  out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-  out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-  out[3] = static_cast<char>(0x80 | (c & 0x3F));
-  return 4;
 }
 
 // The pinyin-form unit of any code point (for the slow paths).
@@ -94,7 +70,7 @@ void ScanForms::Reserve(size_t code_points) {
   if (text_.size() > kShrinkAbove && cap < text_.size() / 8) {
     std::vector<char32_t>().swap(text_);
     std::vector<Slot>().swap(slot_);
-    std::vector<char>().swap(utf8_);
+    std::vector<char16_t>().swap(bmp_);
     std::vector<char>().swap(pinyin_);
     std::vector<uint32_t>().swap(ascii_);
   }
@@ -102,14 +78,14 @@ void ScanForms::Reserve(size_t code_points) {
   text_.resize(cap);
   slot_.resize(cap + 1);
   ascii_.resize(cap);
-  utf8_.resize(4 * cap + 8);    // <= 4 bytes per code point, +slack for 4-byte stores
+  bmp_.resize(cap);
   pinyin_.resize(6 * cap + 8);  // <= 6 bytes per unit, +slack for 8-byte stores
 }
 
 void ScanForms::Clear() {
   size_ = ascii_size_ = original_length_ = 0;
-  ulen_ = plen_ = 0;
-  slot_[0] = Slot{0, 0, 0, 0};
+  plen_ = 0;
+  slot_[0] = Slot{0, 0, 0};
   has_ascii_letter_ = false;
 }
 
@@ -132,17 +108,18 @@ void ScanForms::Slow(char32_t cp, uint32_t i, uint32_t at, size_t remaining) {
     unsigned unit = UnitOf(tb, c);
     size_t n = size_;
     text_[n] = c;
-    slot_[n] = Slot{i, at, ulen_, plen_};
-    ulen_ += EncodeAt(c, utf8_.data() + ulen_);
-    std::memcpy(pinyin_.data() + plen_, &tb.unit8[unit], 8);
-    plen_ += static_cast<uint32_t>(tb.unit8[unit] >> 56);
+    bmp_[n] = c < 0x10000 ? static_cast<char16_t>(c) : u'\uFFFF';
+    slot_[n] = Slot{i, at, plen_};
+    std::memcpy(pinyin_.data() + plen_, &unit8_[unit], 8);
+    plen_ += static_cast<uint32_t>(unit8_[unit] >> 56);
     if (DigitWordValue(c) >= 0 || IsAsciiAlnum(c)) ascii_[ascii_size_++] = static_cast<uint32_t>(n);
     ++size_;
   }
 }
 
-core::Status ScanForms::Assign(std::string_view in) {
+core::Status ScanForms::Assign(std::string_view in, const PinyinFilter* filter) {
   const CharTable& tb = internal::Table();
+  unit8_ = filter != nullptr ? filter->unit8_.data() : tb.unit8.data();
   Reserve(in.size());  // one code point per byte at most, expansions aside
   Clear();
   const auto* start = reinterpret_cast<const unsigned char*>(in.data());
@@ -160,16 +137,15 @@ core::Status ScanForms::Assign(std::string_view in) {
   }
 
   const uint64_t* packed = tb.packed.data();
-  const uint64_t* unit8 = tb.unit8.data();
+  const uint64_t* unit8 = unit8_;
   char32_t* t = text_.data();
+  char16_t* b16 = bmp_.data();
   Slot* sl = slot_.data();
-  char* u = utf8_.data();
   char* py = pinyin_.data();
   uint32_t* mk = ascii_.data();
   size_t n = 0;       // code points written
   size_t nm = 0;      // ASCII letters/digits and digit words seen (marks)
   uint32_t i = 0;     // original code points read
-  uint32_t ulen = 0;  // bytes of UTF-8 written
   uint32_t plen = 0;  // bytes of pinyin written
 
   // Slot::byte holds the low 32 bits of the character's address (one register fewer in the
@@ -195,36 +171,33 @@ core::Status ScanForms::Assign(std::string_view in) {
     uint64_t e = cp < kTableSize ? packed[cp] : internal::kPackedExpandBit;
     if (e & internal::kPackedExpandBit) [[unlikely]] {
       size_ = n;
-      ulen_ = ulen;
       plen_ = plen;
       ascii_size_ = nm;
       Slow(cp, i, at, static_cast<size_t>(end - p));
       n = size_;
-      ulen = ulen_;
       plen = plen_;
       nm = ascii_size_;
       t = text_.data();
+      b16 = bmp_.data();
       sl = slot_.data();
-      u = utf8_.data();
       py = pinyin_.data();
       mk = ascii_.data();
       continue;
     }
     // Kept or dropped: write unconditionally, advance only when kept (no branch).
     unsigned unit = static_cast<unsigned>(e >> internal::kPackedUnitShift) & internal::kPackedUnitMask;
-    t[n] = static_cast<char32_t>(e >> internal::kPackedCpShift) & 0x1FFFFF;
-    sl[n] = Slot{i, at, ulen, plen};
-    auto bytes = static_cast<uint32_t>(e);
-    std::memcpy(u + ulen, &bytes, 4);
+    auto c = static_cast<char32_t>(e >> internal::kPackedCpShift) & 0x1FFFFF;
+    t[n] = c;
+    b16[n] = static_cast<char16_t>(c);  // a BMP code point (others take Slow)
+    sl[n] = Slot{i, at, plen};
     uint64_t pu = unit8[unit];
     std::memcpy(py + plen, &pu, 8);
     mk[nm] = static_cast<uint32_t>(n);
-    ulen += static_cast<uint32_t>(e >> internal::kPackedUtf8LenShift) & 3;
     plen += static_cast<uint32_t>(pu >> 56);
     nm += e >> internal::kPackedMarkShift;
     n += (e & internal::kPackedKeepBit) ? 1 : 0;
   }
-  sl[n] = Slot{i, static_cast<uint32_t>(reinterpret_cast<uintptr_t>(end)), ulen, plen};
+  sl[n] = Slot{i, static_cast<uint32_t>(reinterpret_cast<uintptr_t>(end)), plen};
   size_ = n;
   ascii_size_ = nm;
   original_length_ = i;
@@ -264,25 +237,22 @@ bool ScanForms::NeedsDigitConversion() const {
   return false;
 }
 
-// Re-derives the UTF-8 and pinyin forms, their offsets and the ASCII indexes from text_.
+// Re-derives the 16-bit and pinyin forms, their offsets and the ASCII indexes from text_.
 void ScanForms::EncodeForms() {
   const CharTable& tb = internal::Table();
-  uint32_t ulen = 0;
   uint32_t plen = 0;
   ascii_size_ = 0;
   has_ascii_letter_ = false;
   for (size_t k = 0; k < size_; ++k) {
     char32_t c = text_[k];
     unsigned unit = UnitOf(tb, c);
-    slot_[k].utf8 = ulen;
+    bmp_[k] = c < 0x10000 ? static_cast<char16_t>(c) : u'\uFFFF';
     slot_[k].pinyin = plen;
-    ulen += EncodeAt(c, utf8_.data() + ulen);
-    std::memcpy(pinyin_.data() + plen, &tb.unit8[unit], 8);
-    plen += static_cast<uint32_t>(tb.unit8[unit] >> 56);
+    std::memcpy(pinyin_.data() + plen, &unit8_[unit], 8);
+    plen += static_cast<uint32_t>(unit8_[unit] >> 56);
     if (IsAsciiAlnum(c)) ascii_[ascii_size_++] = static_cast<uint32_t>(k);
     has_ascii_letter_ = has_ascii_letter_ || (c >= 'a' && c <= 'z');
   }
-  slot_[size_].utf8 = ulen;
   slot_[size_].pinyin = plen;
 }
 
@@ -294,20 +264,25 @@ std::string_view ScanForms::OriginalSubstr(std::string_view original, size_t b, 
   return original.substr(first, last - first);
 }
 
-long ScanForms::IndexAtUtf8Byte(size_t byte) const {
-  const Slot* first = slot_.data();
-  const Slot* last = first + size_ + 1;
-  const Slot* it = std::lower_bound(first, last, byte, [](const Slot& s, size_t b) { return s.utf8 < b; });
-  if (it == last || it->utf8 != byte) return -1;
-  return it - first;
-}
-
 long ScanForms::IndexAtPinyinByte(size_t byte) const {
   const Slot* first = slot_.data();
   const Slot* last = first + size_ + 1;
   const Slot* it = std::lower_bound(first, last, byte, [](const Slot& s, size_t b) { return s.pinyin < b; });
   if (it == last || it->pinyin != byte) return -1;
   return it - first;
+}
+
+PinyinFilter::PinyinFilter(const std::vector<std::string>& patterns) {
+  const CharTable& tb = internal::Table();
+  unit8_ = tb.unit8;
+  for (size_t u = internal::kUnitDropped + 1; u < unit8_.size(); ++u) {
+    char bytes[8];
+    std::memcpy(bytes, &unit8_[u], 8);
+    std::string_view unit(bytes, static_cast<size_t>(unit8_[u] >> 56));
+    bool inside = false;
+    for (const std::string& p : patterns) inside = inside || p.find(unit) != std::string::npos;
+    if (!inside) unit8_[u] = tb.unit8[internal::kUnitNone];
+  }
 }
 
 }  // namespace kefu::text

@@ -55,36 +55,52 @@ core::Result<Normalized> Normalize(std::string_view utf8, const NormalizeOptions
 // Normalises already decoded text (must hold valid scalar values).
 Normalized Normalize(std::u32string_view text, const NormalizeOptions& options = {});
 
+// Which pinyin-form units ScanForms spells out. A matcher of pinyin patterns only needs the
+// units that can lie inside a match: those whose bytes occur in some pattern. The filter writes
+// the others as '\x01' (like a character without a reading), which gives the same matches at
+// unit boundaries and leaves less for the matcher to look at. Immutable; share it freely.
+class PinyinFilter {
+ public:
+  // Keeps the syllables and ASCII letters/digits that occur inside one of `patterns`.
+  explicit PinyinFilter(const std::vector<std::string>& patterns);
+
+ private:
+  friend class ScanForms;
+  std::vector<uint64_t> unit8_;  // the table's units, the filtered ones replaced by '\x01'
+};
+
 // A text in the forms a multi-pattern matcher scans, built by one pass of table lookups over the
 // UTF-8 input (the default NormalizeOptions): the normalised code points with their original
-// spans (as Normalize), the same text as UTF-8, and its pinyin form. Keep one per thread and call
-// Assign for each message: the buffers are reused, so a scan allocates nothing once they have
-// grown. Not thread-safe.
+// spans (as Normalize), the same text with one 16-bit unit per code point, and its pinyin form.
+// Keep one per thread and call Assign for each message: the buffers are reused, so a scan
+// allocates nothing once they have grown. Not thread-safe.
 class ScanForms {
  public:
   ScanForms() = default;
   ScanForms(const ScanForms&) = delete;
   ScanForms& operator=(const ScanForms&) = delete;
 
-  // Rebuilds every form for `utf8`. kInvalidArgument as Normalize (the forms are then empty).
-  core::Status Assign(std::string_view utf8);
+  // Rebuilds every form for `utf8`, spelling out the pinyin units `filter` keeps (all when null;
+  // the filter must outlive the next Assign). kInvalidArgument as Normalize (the forms are then
+  // empty).
+  core::Status Assign(std::string_view utf8, const PinyinFilter* filter = nullptr);
 
   size_t size() const { return size_; }
   // Equal to Normalize(utf8)->text.
   std::u32string_view text() const { return {text_.data(), size_}; }
-  // text() as UTF-8.
-  std::string_view utf8() const { return {utf8_.data(), slot_.empty() ? 0 : slot_[size_].utf8}; }
+  // text() with one 16-bit unit per code point: the code point itself, or U+FFFF for one beyond
+  // the BMP. Equal runs of units are equal runs of text() when the pattern sought has only BMP
+  // characters other than U+FFFF; a match at byte offsets [b, e) of it covers text()[b/2, e/2)
+  // when b is even.
+  std::u16string_view bmp() const { return {bmp_.data(), size_}; }
   // The pinyin form: for each code point of text(), the toneless syllable of a Han character
-  // (Pinyin), an ASCII letter or digit as it is, and '\x01' for anything else.
-  std::string_view pinyin() const {
-    return {pinyin_.data(), slot_.empty() ? 0 : slot_[size_].pinyin};
-  }
-  // Byte offset of code point i (0 <= i <= size()) in utf8() and in pinyin().
-  uint32_t utf8_offset(size_t i) const { return slot_[i].utf8; }
+  // (Pinyin), an ASCII letter or digit as it is, and '\x01' for anything else (and for the
+  // units the filter given to Assign drops).
+  std::string_view pinyin() const { return {pinyin_.data(), slot_.empty() ? 0 : slot_[size_].pinyin}; }
+  // Byte offset of code point i (0 <= i <= size()) in pinyin().
   uint32_t pinyin_offset(size_t i) const { return slot_[i].pinyin; }
-  // The index of the code point of text() that starts at `byte` of utf8() / pinyin() (size() for
-  // the end), or -1 when `byte` falls inside one.
-  long IndexAtUtf8Byte(size_t byte) const;
+  // The index of the code point of text() that starts at `byte` of pinyin() (size() for the
+  // end), or -1 when `byte` falls inside one.
   long IndexAtPinyinByte(size_t byte) const;
   // Indexes of the ASCII letters and digits in text(), ascending (handles, numbers).
   std::span<const uint32_t> ascii_alnum() const { return {ascii_.data(), ascii_size_}; }
@@ -107,7 +123,6 @@ class ScanForms {
   struct Slot {
     uint32_t begin;   // original code-point offset; the original end is begin + 1
     uint32_t byte;    // original byte offset + base_ (mod 2^32)
-    uint32_t utf8;    // offset in utf8_
     uint32_t pinyin;  // offset in pinyin_
   };
 
@@ -119,17 +134,17 @@ class ScanForms {
 
   // Sized to a capacity; only the first size_ (+1 for slot_) entries are meaningful.
   std::vector<char32_t> text_;
+  std::vector<char16_t> bmp_;
   std::vector<Slot> slot_;
-  std::vector<char> utf8_;
   std::vector<char> pinyin_;
   // Indexes of ASCII letters and digits in text_, ascending; during Assign, also of digit words.
   std::vector<uint32_t> ascii_;
   size_t size_ = 0;
   size_t ascii_size_ = 0;
-  uint32_t base_ = 0;  // low 32 bits of the input's address: Slot::byte is relative to it
   size_t original_length_ = 0;
-  uint32_t ulen_ = 0;  // during Assign: bytes written to utf8_ / pinyin_
-  uint32_t plen_ = 0;
+  const uint64_t* unit8_ = nullptr;  // pinyin units in use (CharTable's or a filter's)
+  uint32_t base_ = 0;  // low 32 bits of the input's address: Slot::byte is relative to it
+  uint32_t plen_ = 0;  // during Assign: bytes written to pinyin_
   bool has_ascii_letter_ = false;
 };
 

@@ -35,13 +35,12 @@ struct CharTable {
   std::vector<uint8_t> digit_word;  // 1 per code point DigitWordValue knows
 };
 
-// Layout of CharTable::packed entries. A kept code point whose UTF-8 takes 4 bytes is packed as
-// an expansion of one code point (the slow path).
-inline constexpr int kPackedCpShift = 24;         // bits 0-23: UTF-8 (<= 3 bytes); 24-44: code point / expansion index
+// Layout of CharTable::packed entries. A kept code point beyond the BMP is packed as an
+// expansion of one code point (the slow path).
+inline constexpr int kPackedCpShift = 24;         // bits 24-44: kept code point / expansion index
 inline constexpr uint64_t kPackedExpandBit = uint64_t{1} << 45;
 inline constexpr uint64_t kPackedKeepBit = uint64_t{1} << 46;
 inline constexpr int kPackedDigitWordShift = 47;  // bit 47: the output holds a digit word
-inline constexpr int kPackedUtf8LenShift = 48;    // bits 48-49: UTF-8 length (0 when dropped)
 inline constexpr int kPackedUnitShift = 50;       // bits 50-59: pinyin-form unit
 inline constexpr uint64_t kPackedUnitMask = 0x3FF;
 inline constexpr int kPackedAsciiShift = 60;      // bit 60: ASCII letter, bit 61: ASCII digit
