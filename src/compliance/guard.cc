@@ -110,6 +110,51 @@ hs_database_t* CompileLiterals(const std::vector<std::string>& words, const std:
   return db;
 }
 
+// True when original code points [b, e) lie inside a short quotation (「」『』“”‘’ or straight
+// quotes) and no steering word (加 用 去 搜 找 下 来 联 打) is among the two characters before or
+// after the word (quote marks and spaces aside): the agent is repeating the buyer's words.
+// "加个“微信”", "“微信”上加我" and "“美女，加个微信”" stay findings.
+bool InsideBuyerQuote(std::u32string_view t, size_t b, size_t e) {
+  constexpr size_t kMaxQuoted = 16;  // code points between the marks
+  static constexpr std::u32string_view kOpen = U"「『“‘\"＂";
+  static constexpr std::u32string_view kClose = U"」』”’\"＂";
+  static constexpr std::u32string_view kSteer = U"加用去搜找下来联打";
+  size_t open = std::u32string_view::npos;
+  for (size_t k = b; k > 0 && b - k < kMaxQuoted; --k) {
+    char32_t c = t[k - 1];
+    if (c == U'」' || c == U'』' || c == U'”' || c == U'’') return false;
+    if (kOpen.find(c) != std::u32string_view::npos) {
+      open = k - 1;
+      break;
+    }
+  }
+  if (open == std::u32string_view::npos) return false;
+  // The closing mark that pairs with the opening one ("...": the same straight quote).
+  char32_t close_mark = kClose[kOpen.find(t[open])];
+  size_t close = std::u32string_view::npos;
+  for (size_t k = e; k < t.size() && k - open <= kMaxQuoted + 1; ++k) {
+    if (t[k] == close_mark) {
+      close = k;
+      break;
+    }
+    if (kOpen.find(t[k]) != std::u32string_view::npos) return false;
+  }
+  if (close == std::u32string_view::npos) return false;
+  auto steering = [&](size_t k, int step) {  // the two characters from k going `step`
+    for (int seen = 0; seen < 2 && k < t.size(); k += step) {
+      char32_t c = t[k];
+      if (c == ' ' || c == U'\u3000' || kOpen.find(c) != std::u32string_view::npos ||
+          kClose.find(c) != std::u32string_view::npos) {
+        continue;
+      }
+      if (kSteer.find(c) != std::u32string_view::npos) return true;
+      ++seen;
+    }
+    return false;
+  };
+  return !(b > 0 && steering(b - 1, -1)) && !steering(e, +1);
+}
+
 // Filler-only messages: every character is an interjection.
 bool AllFillerChars(std::u32string_view t) {
   static constexpr std::u32string_view kFiller = U"哦嗯恩噢喔啊额呃哈呵嘿唔哼";
@@ -437,6 +482,19 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
       }
       return false;
     });
+  }
+  // Quoting the buyer (您说的“微信”我们这边不能用哦) names a platform without steering anyone to it.
+  bool any_third_party = false;
+  for (const Found& f : found) any_third_party = any_third_party || f.category == "third_party";
+  if (any_third_party) {
+    auto cps = text::DecodeUtf8(utf8);  // valid: Assign accepted it
+    if (cps.ok()) {
+      std::erase_if(found, [&](const Found& f) {
+        if (f.category != "third_party") return false;
+        auto [ob, oe] = n.OriginalSpan(f.b, f.e);
+        return InsideBuyerQuote(*cps, ob, oe);
+      });
+    }
   }
   // One finding per place: drop a finding inside a longer (or equal, earlier) one of its category.
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {

@@ -115,6 +115,25 @@ TEST(Guard, ContextKeepsOrdinaryWordsClean) {
   }
 }
 
+TEST(Guard, QuotingTheBuyerIsNotSteering) {
+  EXPECT_TRUE(Check("您说的“微信”我们这边不能用哦").ok);
+  EXPECT_TRUE(Check("您问的「支付宝」付款我们不支持").ok);
+  // Steering words next to the quote, or no closing mark, keep the finding.
+  EXPECT_FALSE(Check("加个“微信”吧").ok);
+  EXPECT_FALSE(Check("“微信”上加我").ok);
+  EXPECT_FALSE(Check("亲，“加个微信”吧").ok);
+  EXPECT_FALSE(Check("您说的“微信我们这边不能用哦").ok);
+  // Only third_party is exempt: a handle inside quotes still blocks.
+  EXPECT_FALSE(Check("您说的“V: kefu2024”").ok);
+}
+
+TEST(Guard, VariantCharactersMeetTheWord) {
+  auto r = Check("支付寳转账");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.violations[0].match, "支付寳");
+  EXPECT_EQ(r.violations[0].rule, "payment");
+}
+
 TEST(Guard, WarningsDoNotBlock) {
   auto r = Check("亲亲，这款是今年最好的款式");
   EXPECT_TRUE(r.ok);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace kefu::text {
 namespace {
@@ -115,6 +116,81 @@ TEST(Normalize, HandlesAMegabyte) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->text.size(), n->begin.size());
   EXPECT_GT(n->text.size(), 100000u);
+}
+
+TEST(Normalize, FoldsVariantCharacters) {
+  EXPECT_EQ(Norm("支付寳"), "支付宝");
+  EXPECT_EQ(Norm("淘寳"), "淘宝");
+}
+
+// The pinyin form ScanForms documents, built from the public per-character functions.
+std::string ExpectedPinyinForm(std::u32string_view text) {
+  std::string out;
+  for (char32_t c : text) {
+    if (c < 0x80) {
+      bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      out.push_back(alnum ? static_cast<char>(c) : '\x01');
+    } else if (!Pinyin(c).empty()) {
+      out.append(Pinyin(c));
+    } else {
+      out.push_back('\x01');
+    }
+  }
+  return out;
+}
+
+// ScanForms must agree with Normalize (text, spans, gaps) and with Pinyin, whatever came before
+// in the same object (its buffers are reused).
+void ExpectScanFormsMatchNormalize(ScanForms& f, std::string_view s) {
+  auto n = Normalize(s);
+  auto st = f.Assign(s);
+  ASSERT_EQ(st.ok(), n.ok()) << s;
+  if (!n.ok()) {
+    EXPECT_EQ(st.message(), n.status().message());
+    EXPECT_EQ(f.size(), 0u);
+    return;
+  }
+  ASSERT_EQ(std::u32string(f.text()), n->text) << s;
+  EXPECT_EQ(f.original_length(), n->original_length);
+  std::u32string cps = DecodeUtf8(s).value();
+  for (size_t i = 0; i < f.size(); ++i) {
+    EXPECT_EQ(f.OriginalSpan(i, i + 1), n->OriginalSpan(i, i + 1)) << s << " at " << i;
+    EXPECT_EQ(f.GapBefore(i), n->GapBefore(i)) << s << " at " << i;
+    auto [b, e] = n->OriginalSpan(i, i + 1);
+    EXPECT_EQ(f.OriginalSubstr(s, i, i + 1), EncodeUtf8(std::u32string_view(cps).substr(b, e - b)));
+    char32_t c = n->text[i];
+    EXPECT_EQ(f.bmp()[i], c < 0x10000 ? static_cast<char16_t>(c) : u'\uFFFF');
+    EXPECT_EQ(f.IndexAtPinyinByte(f.pinyin_offset(i)), static_cast<long>(i));
+  }
+  EXPECT_EQ(std::string(f.pinyin()), ExpectedPinyinForm(n->text)) << s;
+  EXPECT_EQ(f.IndexAtPinyinByte(f.pinyin().size()), static_cast<long>(f.size()));
+  size_t alnum = 0;
+  for (char32_t c : n->text) alnum += (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  EXPECT_EQ(f.ascii_alnum().size(), alnum) << s;
+  for (uint32_t k : f.ascii_alnum()) EXPECT_LT(n->text[k], 0x80u);
+}
+
+TEST(ScanForms, MatchNormalizeAndPinyin) {
+  ScanForms f;
+  std::string big;
+  while (big.size() < (1 << 20)) big += "亲，您好😀ＡＢＣ１２３。一三八一二三四五六七八 ﬁ 𠀀";
+  const std::vector<std::string> texts = {
+      "", "亲，加ｖ－ｘ吧", "😀亲😀，加ｖ－ｘ吧", "微信號 支付寶 淘寳", "一三八一二三四五六七八", "第一次，一两天",
+      "壹叁捌 幺三八 2二2", "a\uFB01b ﬁﬁ", "①②③ ⑫ ㈠㊀ ㍿", "𠀀𪚥 \U0002F800\uFA6C", "微\u200B信 微\uFE0F信 微👍🏽信",
+      "İstanbul ß ǅ Ⅻ µ", "WEI信 weixin V: kefu2024 QQ 12345678", "\uFDFA", "ab\xFF" "c", "a\xED\xA0\x80",
+      "\xE4\xBD", "\xF4\x90\x80\x80", "绿泡泡 lǜ", "\U0010FFFD\U000E0041x", big, "短", big.substr(0, 4096)};
+  for (const auto& s : texts) ExpectScanFormsMatchNormalize(f, s);
+}
+
+TEST(ScanForms, PinyinFilterKeepsOnlyUnitsInsidePatterns) {
+  PinyinFilter filter({"weixin", "taobao"});
+  ScanForms f;
+  ASSERT_TRUE(f.Assign("微信的淘宝zq", &filter).ok());
+  // 微 wei, 信 xin, 淘 tao, 宝 bao stay; 的 (de) and z, q occur in no pattern.
+  EXPECT_EQ(std::string(f.pinyin()), "weixin\x01taobao\x01\x01");
+  EXPECT_EQ(f.IndexAtPinyinByte(7), 3);
+  ASSERT_TRUE(f.Assign("微信的淘宝zq").ok());
+  EXPECT_EQ(std::string(f.pinyin()), "weixindetaobaozq");
 }
 
 TEST(Pinyin, GivesTonelessSyllables) {
