@@ -342,6 +342,431 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The shop's orders, newest first, each with its review entry. `buyer` gives the orders of
+         *     one buyer (the order panel beside the chat). `shop` defaults to the user's first shop;
+         *     another shop's data is a 404 on every orders route.
+         */
+        get: operations["listOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description The body is the file: CSV with a header row or JSON Lines (columns in docs/orders.md),
+         *     detected from the first character unless `format` is given. Valid rows are stored in one
+         *     transaction (with audit rows) and reviewed; bad rows are skipped and reported with their
+         *     line. 409 when an order id already exists (nothing stored); 400 when no row is valid.
+         */
+        post: operations["importOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/remark": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Structured remark (改地址, 延迟发货, 赠品, 退差价, 退运费, free text) and 插旗 flag; stored in canonical form. */
+        post: operations["setOrderRemark"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/price": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description 改价 of an unpaid order (拼多多 - shipping fee any number of times; goods total once, not below 70%). */
+        post: operations["changeOrderPrice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/address": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["changeOrderAddress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The 审单 queue: what is left before the next daily cut-off (not approved or intercepted,
+         *     paid before it), counts by bucket, and every entry (optionally one bucket). `at` sets
+         *     "now" (RFC 3339 or HH:MM today, shop-local) and is accepted only by `kefu demo` (400 otherwise).
+         */
+        get: operations["getReviewQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Reviews every order awaiting shipment that has no decision yet; answers like GET /api/v1/review. */
+        post: operations["runReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/{id}/fix-sku": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Replaces an item's SKU (it must be in the catalogue) and re-reviews; approved when nothing else is wrong. */
+        post: operations["fixReviewSku"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/{id}/approve": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Approves when the rules find nothing (409 listing what is left otherwise). */
+        post: operations["approveReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/{id}/intercept": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["interceptReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aftersales/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listCases"];
+        put?: never;
+        post: operations["openCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aftersales/cases/{id}": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getCase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aftersales/cases/{id}/events": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["caseEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aftersales/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Warehouse registration of a returned parcel by its tracking number. */
+        post: operations["registerReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compensations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listCompensations"];
+        put?: never;
+        /**
+         * @description Asks the permission engine. 201 with the compensation when within the caller's authority;
+         *     202 with a pending approval request when a lead must decide; 409 `compensation_denied`
+         *     for invalid requests and platform hard limits.
+         */
+        post: operations["requestCompensation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{id}/approve": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Leads and owners only (403 for agents); the platform's hard limits are checked again. */
+        post: operations["approveApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{id}/reject": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["rejectApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Every change of orders, reviews, cases, compensations and approvals, newest first.
+         *     `action` is a prefix up to a dot ("approval" matches approval.request/approve/reject).
+         *     `from`/`to` are RFC 3339 or a shop-local date (`to` exclusive; a date covers that day).
+         *     `format=csv` answers text/csv (UTF-8 with BOM) with up to `limit` (default 10000) rows.
+         */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -551,6 +976,207 @@ export interface components {
                 message: components["schemas"]["Message"];
             };
         };
+        /**
+         * @description yuan with two decimals, e.g. "12.30" (an integer number of yuan is accepted on input; floats are refused)
+         * @example 12.30
+         */
+        Money: string;
+        /** @enum {string} */
+        OrderStatus: "unpaid" | "paid" | "group_pending" | "to_ship" | "shipped" | "delivered" | "closed";
+        /** @enum {string} */
+        ReviewBucket: "pending" | "approved" | "intercepted" | "abnormal" | "blacklisted" | "out_of_stock" | "sku_error";
+        /** @enum {string} */
+        FlagColor: "" | "red" | "yellow" | "green" | "blue" | "purple";
+        Address: {
+            province?: string;
+            city?: string;
+            district?: string;
+            detail?: string;
+            recipient?: string;
+            phone?: string;
+        };
+        OrderItem: {
+            sku: string;
+            name: string;
+            qty: number;
+            unit_price: components["schemas"]["Money"];
+        };
+        Order: {
+            id: string;
+            shop_id: string;
+            platform: string;
+            buyer: string;
+            items: components["schemas"]["OrderItem"][];
+            shipping_fee: components["schemas"]["Money"];
+            goods_total: components["schemas"]["Money"];
+            original_goods_total?: components["schemas"]["Money"];
+            goods_total_changes?: number;
+            shipping_fee_changes?: number;
+            total?: components["schemas"]["Money"];
+            address?: components["schemas"]["Address"];
+            status: components["schemas"]["OrderStatus"];
+            status_zh?: string;
+            created_at?: string | null;
+            paid_at?: string | null;
+            promised_ship_time?: string | null;
+            shipped_at?: string | null;
+            delivered_at?: string | null;
+            tracking_no?: string;
+            carrier?: string;
+            /** @enum {string} */
+            campaign?: "" | "big_sale" | "flash_sale";
+            group?: {
+                id?: string;
+                required?: number;
+                joined?: number;
+                formed_at?: string | null;
+            } | null;
+            remark: string;
+            flag: components["schemas"]["FlagColor"];
+            flag_note?: string;
+            review?: components["schemas"]["ReviewEntry"] | null;
+        };
+        ReviewEntry: {
+            shop_id?: string;
+            order_id: string;
+            bucket: components["schemas"]["ReviewBucket"];
+            bucket_zh?: string;
+            findings: {
+                rule?: string;
+                bucket?: components["schemas"]["ReviewBucket"];
+                message?: string;
+            }[];
+            paid_at?: string | null;
+            decided_by?: string;
+            decided_at?: string | null;
+            note?: string;
+            order?: components["schemas"]["Order"];
+        };
+        CutoffView: {
+            now: string;
+            cutoff: string;
+            remaining_seconds: number;
+            counts: {
+                [key: string]: number;
+            };
+            left: components["schemas"]["ReviewEntry"][];
+            items: components["schemas"]["ReviewEntry"][];
+        };
+        ImportResult: {
+            imported?: number;
+            errors: {
+                line?: number;
+                order_id?: string;
+                field?: string;
+                message?: string;
+                text?: string;
+            }[];
+        };
+        CatalogItem: {
+            sku?: string;
+            name?: string;
+            stock?: number;
+            price?: components["schemas"]["Money"];
+        };
+        Countdown: {
+            deadline?: string | null;
+            /** @enum {string} */
+            who?: "seller" | "buyer";
+            what?: string;
+            on_expiry?: string;
+            remaining_seconds?: number;
+            overdue?: boolean;
+        };
+        AftersalesCase: {
+            id: string;
+            order_id: string;
+            buyer?: string;
+            type: string;
+            type_zh?: string;
+            problem?: string;
+            reason?: string;
+            reason_zh?: string;
+            /** @enum {string} */
+            category?: "quality" | "non_quality";
+            amount: components["schemas"]["Money"];
+            state: string;
+            state_zh?: string;
+            final?: boolean;
+            created_at?: string;
+            state_since?: string;
+            return_tracking_no?: string;
+            note?: string;
+            auto_resolved?: boolean;
+            countdown: components["schemas"]["Countdown"];
+        };
+        ActionRequest: {
+            /** @enum {string} */
+            kind: "gift_topup" | "gift_objection" | "price_diff_refund" | "goodwill_refund" | "small_payment" | "small_collection";
+            order_id: string;
+            amount?: components["schemas"]["Money"];
+            gift_sku?: string;
+            gift_qty?: number;
+            /** @enum {string} */
+            cause?: "delivery" | "campaign" | "warehouse" | "product" | "buyer";
+            item_sku?: string;
+            old_price?: components["schemas"]["Money"];
+            new_price?: components["schemas"]["Money"];
+            price_lowered_at?: string;
+            reason?: string;
+        };
+        Compensation: {
+            id?: string;
+            order_id?: string;
+            action?: components["schemas"]["ActionRequest"];
+            requested_by?: string;
+            approved_by?: string;
+            approval_id?: string;
+            at?: string;
+        };
+        Approval: {
+            id?: string;
+            order_id?: string;
+            action?: components["schemas"]["ActionRequest"];
+            requested_by?: string;
+            reasons?: string[];
+            /** @enum {string} */
+            state?: "pending" | "approved" | "rejected";
+            created_at?: string;
+            decided_by?: string;
+            decided_at?: string | null;
+            note?: string;
+        };
+        Outcome: {
+            /** @enum {string} */
+            verdict: "allowed" | "needs_approval" | "denied";
+            rule?: string;
+            reasons: string[];
+            warnings: string[];
+            compensation?: components["schemas"]["Compensation"] | null;
+            approval?: components["schemas"]["Approval"] | null;
+        };
+        OrderDetail: {
+            order: components["schemas"]["Order"];
+            review?: components["schemas"]["ReviewEntry"] | null;
+            group?: Record<string, never> | null;
+            cases: components["schemas"]["AftersalesCase"][];
+            compensations: components["schemas"]["Compensation"][];
+            approvals: components["schemas"]["Approval"][];
+            price_floor?: components["schemas"]["Money"];
+        };
+        AuditEntry: {
+            id: string;
+            actor: string;
+            actor_name?: string;
+            at: string;
+            action: string;
+            entity_type: string;
+            entity_id: string;
+            /** @description the entity before (null when it was created) */
+            before?: unknown;
+            /** @description the entity after */
+            after?: unknown;
+        };
     };
     responses: {
         /** @description An error reply. */
@@ -565,6 +1191,9 @@ export interface components {
     };
     parameters: {
         ConversationId: string;
+        /** @description the shop (default the user's first); another shop's data is a 404 */
+        Shop: string;
+        OrderId: string;
     };
     requestBodies: never;
     headers: never;
@@ -1144,6 +1773,743 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                status?: components["schemas"]["OrderStatus"];
+                buyer?: string;
+                /** @description substring of the order id or the buyer */
+                q?: string;
+                limit?: number;
+                /** @description the `next` cursor of the previous page */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Order"][];
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    importOrders: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                format?: "csv" | "jsonl";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description Orders stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description No valid row; `errors` lists them. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & components["schemas"]["ImportResult"];
+                };
+            };
+            409: components["responses"]["Error"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order with its review entry, cases, compensations and approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    setOrderRemark: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    remark?: string;
+                    flag?: components["schemas"]["FlagColor"];
+                    flag_note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    changeOrderPrice: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    shipping_fee?: components["schemas"]["Money"];
+                    goods_total?: components["schemas"]["Money"];
+                };
+            };
+        };
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    changeOrderAddress: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Address"];
+            };
+        };
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    getReviewQueue: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                at?: string;
+                bucket?: components["schemas"]["ReviewBucket"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CutoffView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    runReview: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CutoffView"];
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    fixReviewSku: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    old_sku: string;
+                    new_sku: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewEntry"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    approveReview: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewEntry"];
+                };
+            };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    interceptReview: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewEntry"];
+                };
+            };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    listCatalog: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shop's SKUs with stock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CatalogItem"][];
+                    };
+                };
+            };
+        };
+    };
+    listCases: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                state?: string;
+                order_id?: string;
+                /** @description 1 = only cases not yet final */
+                open?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cases with their countdowns, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AftersalesCase"][];
+                    };
+                };
+            };
+        };
+    };
+    openCase: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    order_id: string;
+                    /** @enum {string} */
+                    type: "refund_only" | "return_refund" | "exchange" | "resend" | "problem";
+                    /** @enum {string} */
+                    problem?: "lost" | "stuck" | "damaged";
+                    /** @description quality, not_as_described, ..., no_reason_7d, other */
+                    reason: string;
+                    amount?: components["schemas"]["Money"];
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The case. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AftersalesCase"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    getCase: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AftersalesCase"];
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    caseEvent: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    event: "approve" | "reject" | "buyer_ship_return" | "return_arrived" | "refund" | "ship_replacement" | "follow_up" | "resolve" | "buyer_cancel";
+                    /** @description reason */
+                    text?: string;
+                    carrier?: string;
+                    /** @enum {string} */
+                    condition?: "intact" | "damaged" | "wrong_item" | "missing_parts";
+                };
+            };
+        };
+        responses: {
+            /** @description The case. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AftersalesCase"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    registerReturn: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tracking_no: string;
+                    /** @enum {string} */
+                    condition?: "intact" | "damaged" | "wrong_item" | "missing_parts";
+                };
+            };
+        };
+        responses: {
+            /** @description The case. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AftersalesCase"];
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    listCompensations: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                order_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Compensations made. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Compensation"][];
+                    };
+                };
+            };
+        };
+    };
+    requestCompensation: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionRequest"];
+            };
+        };
+        responses: {
+            /** @description Allowed and made. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outcome"];
+                };
+            };
+            /** @description Needs a lead's approval. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outcome"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    listApprovals: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                state?: "pending" | "approved" | "rejected" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approval requests, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Approval"][];
+                    };
+                };
+            };
+        };
+    };
+    approveApproval: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Decided. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outcome"];
+                };
+            };
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    rejectApproval: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Decided. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outcome"];
+                };
+            };
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                actor?: string;
+                action?: string;
+                entity_type?: "order" | "review" | "case" | "compensation" | "approval";
+                entity_id?: string;
+                from?: string;
+                to?: string;
+                format?: "json" | "csv";
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of audit records (or CSV). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        next: string | null;
+                    };
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
         };
     };
 }
