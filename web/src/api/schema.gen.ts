@@ -342,6 +342,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/faq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The shop's FAQ entries in list order, filtered; `before` is an offset cursor. */
+        get: operations["listFaq"];
+        put?: never;
+        /** @description Leads and owners only. The answer passes the compliance guard before it is saved. */
+        post: operations["createFaq"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/faq/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Leads and owners only. The body is {"content","format"?,"mode"?} or the file itself with ?format=&mode= (e.g. curl --data-binary). content is JSONL lines {"id","question","answer","similar"?,"category"?,"enabled"?,"valid_from"?,"valid_to"?} or CSV with the header id,question,similar,answer,category,enabled,valid_from,valid_to. All or nothing: a bad line (400, message names the line) or a blocked answer (422) imports nothing. mode=replace deletes the shop's other entries. */
+        post: operations["importFaq"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/faq/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["exportFaq"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/faq/{id}": {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getFaq"];
+        /** @description Replaces the entry (leads and owners). The answer passes the compliance guard. */
+        put: operations["updateFaq"];
+        post?: never;
+        delete: operations["deleteFaq"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robot/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRobotSettings"];
+        /** @description Leads and owners. Fields present are changed, the others kept. Texts sent to buyers (opening_message, hot_questions, invoice_answer, delay_coupon_text) pass the compliance guard. */
+        put: operations["putRobotSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robot/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The test box. Matches a question against the knowledge base and explains the match; sends nothing. */
+        post: operations["askRobot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robot/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The learning loop (leads and owners): questions the robot could not answer or that agents answered by hand on [date, date+days) in the shop's zone, clustered into suggested entries, largest first. Questions the robot now answers are left out. */
+        get: operations["listFaqSuggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robot/suggestions/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description One click from a suggestion to a new FAQ entry (a new id); same checks as createFaq. */
+        post: operations["acceptFaqSuggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders": {
         parameters: {
             query?: never;
@@ -975,6 +1115,114 @@ export interface components {
             data: {
                 message: components["schemas"]["Message"];
             };
+        };
+        Faq: {
+            id: string;
+            /** @description 标准问 */
+            question: string;
+            /** @description 相似问 */
+            similar: string[];
+            /** @description may hold {buyer}, {order_id}, {ship_time} */
+            answer: string;
+            category: string;
+            enabled: boolean;
+            valid_from: string | null;
+            /** @description exclusive */
+            valid_to: string | null;
+            updated_at: string | null;
+        };
+        FaqInput: {
+            shop?: string;
+            /** @description create only; 1-64 of [A-Za-z0-9_.-]; generated when absent */
+            id?: string;
+            question: string;
+            similar?: string[];
+            answer: string;
+            category?: string;
+            /** @default true */
+            enabled: boolean;
+            valid_from?: string | null;
+            valid_to?: string | null;
+        };
+        FaqPage: {
+            items: components["schemas"]["Faq"][];
+            next: string | null;
+            total: number;
+            categories: string[];
+        };
+        HumanHours: {
+            /** @description HH:MM in the shop's zone */
+            start: string;
+            /** @description HH:MM, 24:00 allowed; end < start spans midnight */
+            end: string;
+        };
+        RobotSettings: {
+            shop: string;
+            enabled: boolean;
+            configured: boolean;
+            /** @description answer even when an agent has the buyer */
+            robot_first: boolean;
+            /** @description opening message also when an agent has the buyer */
+            greet_when_assigned: boolean;
+            /** @description 开场白 */
+            opening_message: string;
+            /** @description 热门问题 */
+            hot_questions: string[];
+            /** @description 自助菜单 */
+            self_service_menu: ("查物流" | "催发货" | "改地址" | "申请退款" | "开发票")[];
+            human_hours: components["schemas"]["HumanHours"];
+            delay_coupon_id: string;
+            delay_coupon_text: string;
+            late_promise_hours: number;
+            invoice_answer: string;
+            synonyms: string[][];
+            product_names: string[];
+            updated_at: string | null;
+        };
+        RobotSettingsInput: {
+            shop?: string;
+            enabled?: boolean;
+            robot_first?: boolean;
+            greet_when_assigned?: boolean;
+            opening_message?: string;
+            hot_questions?: string[];
+            self_service_menu?: string[];
+            human_hours?: components["schemas"]["HumanHours"];
+            delay_coupon_id?: string;
+            delay_coupon_text?: string;
+            late_promise_hours?: number;
+            invoice_answer?: string;
+            synonyms?: string[][];
+            product_names?: string[];
+        };
+        RobotCandidate: {
+            faq_id: string;
+            score: number;
+            question: string | null;
+        };
+        RobotAnswer: {
+            /** @description null = the robot abstains and hands over */
+            faq_id: string | null;
+            question?: string;
+            score: number;
+            /** @enum {string} */
+            reason: "answered" | "below_threshold" | "ambiguous" | "no_match";
+            matched_question: string;
+            matched_terms: string[];
+            /** @description the question's normalised words */
+            words: string[];
+            candidates: components["schemas"]["RobotCandidate"][];
+            answer: string | null;
+            /** @description the answer would be blocked by the compliance guard */
+            blocked: boolean;
+            violations: components["schemas"]["Violation"][];
+            robot_enabled: boolean;
+        };
+        FaqSuggestion: {
+            question: string;
+            similar: string[];
+            count: number;
+            example_answers: string[];
         };
         /**
          * @description yuan with two decimals, e.g. "12.30" (an integer number of yuan is accepted on input; floats are refused)
@@ -1773,6 +2021,427 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+        };
+    };
+    listFaq: {
+        parameters: {
+            query?: {
+                shop?: string;
+                /** @description substring of id, question, similar questions, answer or category (normalised) */
+                q?: string;
+                category?: string;
+                enabled?: "true" | "false";
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqPage"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createFaq: {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqInput"];
+            };
+        };
+        responses: {
+            /** @description The new entry. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            /** @description The answer breaks platform rules (field "answer"). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+        };
+    };
+    importFaq: {
+        parameters: {
+            query?: {
+                shop?: string;
+                format?: "jsonl" | "csv";
+                mode?: "merge" | "replace";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    content: string;
+                    /** @enum {string} */
+                    format?: "jsonl" | "csv";
+                    /** @enum {string} */
+                    mode?: "merge" | "replace";
+                };
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description What was imported. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                        created: number;
+                        updated: number;
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            /** @description An answer breaks platform rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+        };
+    };
+    exportFaq: {
+        parameters: {
+            query?: {
+                shop?: string;
+                format?: "jsonl" | "csv";
+                /** @description answer {filename, content_type, content, count} as JSON */
+                wrap?: "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole knowledge base as a file (the import format). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        filename: string;
+                        content_type: string;
+                        content: string;
+                        count: number;
+                    };
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    getFaq: {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateFaq: {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqInput"];
+            };
+        };
+        responses: {
+            /** @description The saved entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /** @description The answer breaks platform rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+        };
+    };
+    deleteFaq: {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    getRobotSettings: {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shop's robot settings. A shop whose settings were never saved has configured=false and the robot off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotSettings"];
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    putRobotSettings: {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RobotSettingsInput"];
+            };
+        };
+        responses: {
+            /** @description The saved settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotSettings"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /** @description A text breaks platform rules (field names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+        };
+    };
+    askRobot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                    shop?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The match and its explanation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobotAnswer"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    listFaqSuggestions: {
+        parameters: {
+            query?: {
+                shop?: string;
+                /** @description default today */
+                date?: string;
+                days?: number;
+                min_count?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Suggested entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        shop: string;
+                        date: string;
+                        days: number;
+                        /** @description questions recorded in the window */
+                        questions: number;
+                        items: components["schemas"]["FaqSuggestion"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    acceptFaqSuggestion: {
+        parameters: {
+            query?: {
+                shop?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqInput"];
+            };
+        };
+        responses: {
+            /** @description The new entry. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /** @description The answer breaks platform rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
         };
     };
     listOrders: {
