@@ -21,8 +21,8 @@ const soon = () => import('@/views/coming-soon/index.vue');
 export const appRoutes: RouteRecordRaw[] = [
   { path: 'workbench', name: 'workbench', component: () => import('@/views/workbench/index.vue'), meta: { title: 'layout.nav.workbench', roles: ALL, nav: true } },
   { path: 'dashboard', name: 'dashboard', component: () => import('@/views/dashboard/index.vue'), meta: { title: 'layout.nav.dashboard', roles: LEADS, nav: true } },
-  { path: 'orders', name: 'orders', component: soon, meta: { title: 'layout.nav.orders', roles: ALL, nav: true } },
-  { path: 'aftersales', name: 'aftersales', component: soon, meta: { title: 'layout.nav.aftersales', roles: ALL, nav: true } },
+  { path: 'orders', name: 'orders', component: () => import('@/views/orders/index.vue'), meta: { title: 'layout.nav.orders', roles: ALL, nav: true } },
+  { path: 'aftersales', name: 'aftersales', component: () => import('@/views/aftersales/index.vue'), meta: { title: 'layout.nav.aftersales', roles: ALL, nav: true } },
   { path: 'robot', name: 'robot', component: soon, meta: { title: 'layout.nav.robot', roles: LEADS, nav: true } },
   { path: 'templates', name: 'templates', component: soon, meta: { title: 'layout.nav.templates', roles: ALL, nav: true } },
   { path: 'team', name: 'team', component: soon, meta: { title: 'layout.nav.team', roles: LEADS, nav: true } },
