@@ -1,0 +1,38 @@
+// End-to-end: the 审单 review queue of the demo shop at 15:30 (the demo honours ?at=HH:MM as the
+// queue's "now"; the cut-off is 16:00) and fixing an SKU error, against a real `kefu demo`.
+import { expect, test } from '@playwright/test';
+import { login } from './helpers';
+
+test('review queue at 15:30 shows what is left; fixing an SKU error approves the order', async ({ page }) => {
+  await login(page, 'demo-agent1');
+  await page.goto('/orders?tab=review&at=15:30');
+  const queue = page.getByTestId('review-queue');
+  await expect(queue).toBeVisible();
+  // 30 minutes to the 16:00 cut-off, and every demo order awaiting shipment is still open.
+  await expect(page.getByTestId('review-remaining')).toContainText('30:00');
+  await expect(page.getByTestId('review-left-count')).toHaveText('6');
+  const bad = page.getByTestId('review-row-PDD20260301002');
+  await expect(bad).toHaveAttribute('data-bucket', 'sku_error');
+  await expect(page.getByTestId('bucket-sku_error')).toContainText('1');
+  for (const id of ['PDD20260301001', 'PDD20260301003', 'PDD20260301004', 'PDD20260301005', 'PDD20260301006'])
+    await expect(page.getByTestId(`review-row-${id}`)).toBeVisible();
+  // Orders that are unpaid, waiting for their group or already shipped are not in the queue.
+  await expect(page.getByTestId('review-row-PDD20260301008')).toHaveCount(0);
+  await expect(page.getByTestId('review-row-PDD20260301009')).toHaveCount(0);
+
+  await page.getByTestId('fix-sku-select-PDD20260301002').selectOption('DRESS-RED-M');
+  await page.getByTestId('fix-sku-PDD20260301002').click();
+  // Approved: it leaves the list of what is left before the cut-off.
+  await expect(bad).toHaveCount(0);
+  await expect(page.getByTestId('review-left-count')).toHaveText('5');
+  await expect(page.getByTestId('bucket-sku_error')).toContainText('0');
+  await page.getByTestId('review-show-all').check();
+  await expect(page.getByTestId('review-row-PDD20260301002')).toHaveAttribute('data-bucket', 'approved');
+
+  // The server agrees (not just the page): the entry is approved and audited.
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('kefu.session') ?? '{}').token as string);
+  const r = await page.request.get('/api/v1/audit?entity_id=PDD20260301002', { headers: { Authorization: `Bearer ${token}` } });
+  expect(r.status()).toBe(200);
+  const actions = ((await r.json()).items as { action: string }[]).map((a) => a.action);
+  expect(actions.slice(0, 2)).toEqual(['review.fix_sku_approve', 'order.change_sku']);
+});
