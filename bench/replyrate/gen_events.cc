@@ -2,7 +2,8 @@
 //   gen_events OUT.jsonl EVENTS [BUYERS=50000] [SHOPS=3] [DAYS=30] [LAST_DAY=2026-03-31] [SEED=1]
 // Buyers write in bursts of 1-3 messages mostly between 07:00 and 24:00 (+08:00); shops answer
 // with an auto reply (sometimes), a robot (sometimes) and an agent after a log-normal delay
-// (median ~45 s, long tail; 4% never), and conversations have 1-4 turns.
+// (median ~45 s, long tail; 4% never), and conversations have 1-4 turns. "seq" (the line
+// number; kefu ignores it) lets the SQL peers order equal timestamps as the file does.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
   std::vector<char> obuf(1 << 22);
   std::setvbuf(f, obuf.data(), _IOFBF, obuf.size());
   const int64_t per_day = total / days;
-  int64_t written = 0;
+  int64_t written = 0, line = 0;
   std::vector<Ev> evs, carry;
   for (int day = 0; day < days; ++day) {
     const int64_t want = day == days - 1 ? total - written : per_day;
@@ -119,9 +120,9 @@ int main(int argc, char** argv) {
       CivilFromDays(local >= 0 ? local / 86400 : (local - 86399) / 86400, &y, &m, &d);
       const int64_t s = ((local % 86400) + 86400) % 86400;
       std::fprintf(f,
-                   "{\"ts\":\"%04d-%02u-%02uT%02d:%02d:%02d+08:00\",\"shop\":\"shop%d\",\"buyer\":\"b%u\","
+                   "{\"seq\":%lld,\"ts\":\"%04d-%02u-%02uT%02d:%02d:%02d+08:00\",\"shop\":\"shop%d\",\"buyer\":\"b%u\","
                    "\"from\":\"%s\"%s,\"text\":\"%s\"}\n",
-                   y, m, d, int(s / 3600), int(s / 60 % 60), int(s % 60), int(e.buyer % uint32_t(shops)) + 1,
+                   (long long)++line, y, m, d, int(s / 3600), int(s / 60 % 60), int(s % 60), int(e.buyer % uint32_t(shops)) + 1,
                    e.buyer, kFrom[e.from], e.from == 1 ? ",\"agent\":\"a1\"" : "",
                    e.from == 0 ? kBuyerText[e.text % 8] : kShopText[e.text % 6]);
     }

@@ -2,6 +2,7 @@
 // the platform counts them. The file is read in large blocks and each line is parsed with
 // simdjson On-Demand; the calculator keeps state per buyer, never per event.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,11 +42,46 @@ struct LineError {
 // *err on a malformed line or a read error.
 class EventReader {
  public:
-  EventReader(int fd, std::string_view only_shop) : fd_(fd), only_shop_(only_shop) {
-    buf_.reset(new char[kBlock + simdjson::SIMDJSON_PADDING]);
+  EventReader(int fd, std::string_view only_shop) : fd_(fd), only_shop_(only_shop) {}
+
+  // Reads a regular file through a read-only mapping (no copy into a buffer); lines too close
+  // to the end of the mapping for simdjson's padding are copied.
+  bool RunMapped(rr::Calculator& calc, size_t size, LineError* err) {
+    if (size == 0) return true;
+    void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (m == MAP_FAILED) return Run(calc, err);
+    ::madvise(m, size, MADV_SEQUENTIAL);
+    const char* p = static_cast<const char*>(m);
+    const char* end = p + size;
+    const char* done = p;  // page-aligned start of the part not yet released
+    bool ok = true;
+    std::string tail;
+    while (p < end && ok) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
+      if (!nl) nl = end;
+      ++line_;
+      const size_t len = size_t(nl - p);
+      if (size_t(end - p) >= len + simdjson::SIMDJSON_PADDING) {
+        ok = Line(calc, p, len, size_t(end - p), err);
+      } else {
+        tail.assign(p, len);
+        tail.append(simdjson::SIMDJSON_PADDING, '\0');
+        ok = Line(calc, tail.data(), len, tail.size(), err);
+      }
+      p = nl < end ? nl + 1 : end;
+      // Drop what has been read from our resident set, so memory stays flat for any file size.
+      if (size_t(p - done) >= (32u << 20)) {
+        const size_t n = size_t(p - done) & ~size_t(4095);
+        ::madvise(const_cast<char*>(done), n, MADV_DONTNEED);
+        done += n;
+      }
+    }
+    ::munmap(m, size);
+    return ok;
   }
 
   bool Run(rr::Calculator& calc, LineError* err) {
+    buf_.reset(new char[kBlock + simdjson::SIMDJSON_PADDING]);
     size_t have = 0;  // bytes of buf_ holding an unfinished line carried over
     bool eof = false;
     while (!eof) {
@@ -77,7 +113,7 @@ class EventReader {
       }
       const size_t rest = size_t(end - p);
       if (rest == kBlock) {
-        *err = {line_ + 1, "line longer than 64 MiB"};
+        *err = {line_ + 1, "line longer than 16 MiB"};
         return false;
       }
       std::memmove(buf_.get(), p, rest);
@@ -88,7 +124,7 @@ class EventReader {
   }
 
  private:
-  static constexpr size_t kBlock = 64u << 20;
+  static constexpr size_t kBlock = 16u << 20;
 
   bool Line(rr::Calculator& calc, const char* p, size_t len, size_t cap, LineError* err) {
     size_t a = 0;
@@ -211,7 +247,9 @@ int ReplyRate(const std::vector<std::string>& argv) {
     calc.emplace(std::move(*c));
     EventReader reader(fd, only_shop);
     LineError err;
-    if (!reader.Run(*calc, &err)) {
+    const bool ok = seekable ? reader.RunMapped(*calc, size_t(st.st_size), &err)
+                             : reader.Run(*calc, &err);
+    if (!ok) {
       if (!from_stdin) ::close(fd);
       return UsageError(kCmd, *events + ": line " + std::to_string(err.line) + ": " + err.message);
     }

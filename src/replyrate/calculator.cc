@@ -111,8 +111,13 @@ uint64_t Hash(uint32_t shop, std::string_view s) {
   }
   uint64_t w = 0;
   std::memcpy(&w, s.data() + i, s.size() - i);
-  h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
-  h ^= h >> 29;
+  // murmur3's finaliser: every input bit reaches the low bits used as the slot index.
+  h ^= w;
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 33;
   return h;
 }
 
@@ -162,7 +167,9 @@ struct Calculator::Impl {
   uint32_t last_shop = UINT32_MAX;
   std::vector<Buyer> buyers;
   std::string names;
-  std::vector<uint32_t> table;  // open addressing: buyer index + 1, 0 = empty
+  // Open addressing: {buyer index + 1 (0 = empty), high hash bits} so a probe rarely has to
+  // touch a Buyer.
+  std::vector<std::pair<uint32_t, uint32_t>> table;
   // kTurn: settled counts per shop, per day.
   std::vector<std::vector<DayCounts>> settled;
 
@@ -193,12 +200,16 @@ struct Calculator::Impl {
     const uint32_t s = ShopIndex(shop);
     const uint64_t h = Hash(s, name);
     if (buyers.size() * 2 >= table.size()) Grow();
-    size_t mask = table.size() - 1, i = size_t(h) & mask;
-    while (table[i] != 0) {
-      Buyer& b = buyers[table[i] - 1];
-      if (b.hash == h && b.shop == s &&
-          std::string_view(names.data() + b.name_off, b.name_len) == name)
-        return b;
+    const size_t mask = table.size() - 1;
+    const uint32_t tag = uint32_t(h >> 32);
+    size_t i = size_t(h) & mask;
+    while (table[i].first != 0) {
+      if (table[i].second == tag) {
+        Buyer& b = buyers[table[i].first - 1];
+        if (b.hash == h && b.shop == s &&
+            std::string_view(names.data() + b.name_off, b.name_len) == name)
+          return b;
+      }
       i = (i + 1) & mask;
     }
     Buyer b;
@@ -208,17 +219,17 @@ struct Calculator::Impl {
     b.name_len = uint32_t(name.size());
     names.append(name);
     buyers.push_back(std::move(b));
-    table[i] = uint32_t(buyers.size());
+    table[i] = {uint32_t(buyers.size()), tag};
     return buyers.back();
   }
 
   void Grow() {
-    std::vector<uint32_t> t(std::max<size_t>(1024, table.size() * 2), 0);
+    std::vector<std::pair<uint32_t, uint32_t>> t(std::max<size_t>(1024, table.size() * 2));
     const size_t mask = t.size() - 1;
     for (uint32_t k = 0; k < buyers.size(); ++k) {
       size_t i = size_t(buyers[k].hash) & mask;
-      while (t[i] != 0) i = (i + 1) & mask;
-      t[i] = k + 1;
+      while (t[i].first != 0) i = (i + 1) & mask;
+      t[i] = {k + 1, uint32_t(buyers[k].hash >> 32)};
     }
     table.swap(t);
   }
@@ -495,7 +506,7 @@ core::Result<Calculator> Calculator::Create(const Profile& profile, const core::
     if (!profile.thresholds[i].human_only) impl->robot_mask |= uint8_t(1u << i);
   }
   if (!profile.robot_counts) impl->robot_mask = 0;
-  impl->table.assign(1024, 0);
+  impl->table.assign(1024, {0, 0});
   return Calculator(std::move(impl));
 }
 
@@ -537,7 +548,7 @@ std::vector<Report> Calculator::Reports(core::LocalDate date, int days) const {
 
 size_t Calculator::StateBytes() const {
   size_t n = impl_->buyers.capacity() * sizeof(Buyer) + impl_->names.capacity() +
-             impl_->table.capacity() * sizeof(uint32_t);
+             impl_->table.capacity() * sizeof(impl_->table[0]);
   for (const Buyer& b : impl_->buyers) {
     n += b.days.capacity() * sizeof(DayBits) + b.pending.capacity() * sizeof(Pending) +
          b.buf.capacity() * sizeof(TurnEvent) + b.covers.capacity() * sizeof(std::vector<Cover>);

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Reply-rate benchmark: generates N events (default 10 million: 50k buyers, 3 shops, 30 days,
+# realistic delays) into a temp file, then times the same 30-day 拼多多 query in
+#   kefu metrics reply-rate   (streaming C++; wall time and peak RSS via /usr/bin/time)
+#   sqlite3 CLI               (load + index + SQL in bench/replyrate/query.sql)
+#   DuckDB @duckdb/node-api   (read_json + the same SQL)
+# checks that all three give identical counts, prints times and ratios, and shows that kefu's
+# memory does not grow with the number of events (N/10 vs N).
+#   bench/run-replyrate.sh BUILD_DIR      (REPLYRATE_BENCH_EVENTS=N to change the size)
+set -uo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+N=${REPLYRATE_BENCH_EVENTS:-10000000}
+KEFU="$BUILD/kefu"
+GEN="$BUILD/bench/replyrate_gen_events"
+[ -x "$KEFU" ] || { echo "replyrate bench: $KEFU not built"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kefu-rr-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+if [ ! -x "$GEN" ]; then
+  g++ -O2 -std=c++20 bench/replyrate/gen_events.cc -o "$tmp/gen" || exit 1
+  GEN="$tmp/gen"
+fi
+DATE=2026-03-31; DAYS=30
+# The 30 days asked about in UTC microseconds (+08:00) for the SQL peers.
+LO_US=$(( ($(date -u -d 2026-03-02 +%s) - 8*3600) * 1000000 ))
+HI_US=$(( ($(date -u -d 2026-04-01 +%s) - 8*3600) * 1000000 ))
+TZ_US=$(( 8*3600*1000000 ))
+
+echo "generating $N events (50k buyers, 3 shops, $DAYS days)..."
+"$GEN" "$tmp/ev.jsonl" "$N" 50000 3 $DAYS $DATE 1 || exit 1
+"$GEN" "$tmp/ev-small.jsonl" "$((N / 10))" 50000 3 $DAYS $DATE 1 || exit 1
+echo "file: $(du -h "$tmp/ev.jsonl" | cut -f1), $(wc -l < "$tmp/ev.jsonl") lines"
+
+run_kefu() {  # FILE -> prints "seconds peak_kb", rows in $tmp/kefu.out
+  cat "$1" > /dev/null  # warm the page cache like the peers' loads
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$KEFU" metrics reply-rate --events "$1" --date $DATE --days $DAYS > "$tmp/kefu.json" || return 1
+  cat "$tmp/time"
+}
+read -r k_s k_kb < <(run_kefu "$tmp/ev.jsonl") || { echo "kefu failed"; exit 1; }
+cp "$tmp/kefu.json" "$tmp/kefu-big.json"
+read -r ks_s ks_kb < <(run_kefu "$tmp/ev-small.jsonl")
+python3 - "$tmp/kefu-big.json" > "$tmp/kefu.rows" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l); a = o["answered"]
+    print(o["shop"], o["consulting_buyers"], a["3m_human"], a["5m"], a["15m"], a["60m"])
+PY
+
+# sqlite3: load the JSON lines (one column), extract, index, query.
+sq_s=NA
+if command -v sqlite3 > /dev/null; then
+  sql=$(sed -e "s/:LO_US/$LO_US/g" -e "s/:HI_US/$HI_US/g" -e "s/:TZ_US/$TZ_US/g" bench/replyrate/query.sql)
+  t0=$(date +%s.%N)
+  sqlite3 "$tmp/ev.db" > "$tmp/sqlite.rows" <<SQL || echo "sqlite3 failed"
+PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+CREATE TABLE raw(line TEXT);
+.mode ascii
+.separator "\x1f" "\n"
+.import $tmp/ev.jsonl raw
+CREATE TABLE ev AS SELECT line->>'seq' AS seq, (unixepoch(line->>'ts') * 1000000) AS ts_us,
+  line->>'shop' AS shop, line->>'buyer' AS buyer, line->>'from' AS sender FROM raw;
+DROP TABLE raw;
+CREATE INDEX ev_reply ON ev(shop, buyer, sender, ts_us);
+.mode list
+.separator " "
+$sql
+SQL
+  t1=$(date +%s.%N)
+  sq_s=$(echo "$t1 - $t0" | bc)
+fi
+
+# DuckDB via @duckdb/node-api.
+dk_s=NA
+if (cd bench/replyrate && npm ci --silent --no-audit --no-fund > /dev/null 2>&1); then
+  t0=$(date +%s.%N)
+  node bench/replyrate/duckdb_peer.mjs "$tmp/ev.jsonl" $LO_US $HI_US $TZ_US > "$tmp/duckdb.rows" 2> "$tmp/duckdb.err" || cat "$tmp/duckdb.err"
+  t1=$(date +%s.%N)
+  dk_s=$(echo "$t1 - $t0" | bc)
+else
+  echo "npm ci failed: DuckDB peer skipped"
+fi
+
+same() { diff -q "$tmp/kefu.rows" "$1" > /dev/null && echo identical || { echo DIFFERENT; diff "$tmp/kefu.rows" "$1" | head -8; }; }
+echo "kefu rows:"; cat "$tmp/kefu.rows"
+echo "sqlite3 vs kefu: $( [ -s "$tmp/sqlite.rows" ] && same "$tmp/sqlite.rows" || echo 'no result')"
+echo "duckdb  vs kefu: $( [ -s "$tmp/duckdb.rows" ] && same "$tmp/duckdb.rows" || echo 'no result')"
+ratio() { [ "$2" = NA ] && echo NA || echo "scale=1; $2 / $1" | bc; }
+printf "kefu metrics reply-rate: %s s, peak RSS %s MB (limit 3 s: %s of the limit)\n" "$k_s" "$((k_kb / 1024))" "$(echo "scale=2; $k_s / 3" | bc)"
+printf "sqlite3 (load+index+query): %s s  -> kefu is %sx faster\n" "$sq_s" "$(ratio "$k_s" "$sq_s")"
+printf "duckdb (read_json+query):   %s s  -> kefu is %sx faster\n" "$dk_s" "$(ratio "$k_s" "$dk_s")"
+printf "memory: %d events -> %s MB, %d events -> %s MB (ratio %s; streaming = about 1)\n" \
+  "$((N / 10))" "$((ks_kb / 1024))" "$N" "$((k_kb / 1024))" "$(echo "scale=2; $k_kb / $ks_kb" | bc)"
