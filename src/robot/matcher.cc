@@ -304,7 +304,7 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
     if (std::binary_search(dt.begin(), dt.end(), t)) result.matched_terms.push_back(m.term_text[t]);
   }
   const double second = ranked.size() > 1 ? ranked[1].first : 0.0;
-  if (result.score < m.options.threshold) {
+  if (result.score + m.options.margin_bonus * (result.score - second) < m.options.threshold) {
     result.reason = "below_threshold";
   } else if (result.score - second < m.options.margin) {
     result.reason = "ambiguous";

@@ -85,7 +85,7 @@ std::string Normalize(std::string_view text);
 struct MatcherOptions {
   // Answer only when the best score reaches `threshold` and leads the best other entry by
   // `margin`; otherwise abstain (hand over). Tuned on tests/robot dev split (see docs/robot.md).
-  double threshold = 0.52;
+  double threshold = 0.74;
   double margin = 0.05;
   // Per-shop synonym groups (first word canonical), merged with the lexicon's.
   std::vector<std::vector<std::string>> shop_synonyms;
@@ -95,7 +95,7 @@ struct MatcherOptions {
   // Scoring knobs (tuned on the dev split; see docs/robot.md). Term weights per kind multiply
   // the term's BM25 idf; `beta` > 1 favours covering the buyer's words over the entry's.
   double word_weight = 1.0;
-  double bigram_weight = 1.0;
+  double bigram_weight = 0.6;
   double unigram_weight = 0.6;
   double number_weight = 0.2;
   double unknown_weight = 2.5;  // factor for buyer words the knowledge base never uses
@@ -112,6 +112,9 @@ struct MatcherOptions {
   // 运费) and questions about something the shop's KB does not cover (微信付款, 收据).
   double uncovered_penalty = 0.0;
   size_t rerank = 10;
+  // A clear lead counts as evidence too: answer when best + margin_bonus * (best - second)
+  // reaches `threshold` (and the lead is at least `margin`).
+  double margin_bonus = 0.5;
 };
 
 struct Candidate {
