@@ -1139,8 +1139,8 @@ export interface components {
             similar?: string[];
             answer: string;
             category?: string;
-            /** @default true */
-            enabled: boolean;
+            /** @description default true */
+            enabled?: boolean;
             valid_from?: string | null;
             valid_to?: string | null;
         };
