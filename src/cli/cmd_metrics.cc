@@ -70,7 +70,7 @@ class EventReader {
       }
       p = nl < end ? nl + 1 : end;
       // Drop what has been read from our resident set, so memory stays flat for any file size.
-      if (size_t(p - done) >= (32u << 20)) {
+      if (size_t(p - done) >= (8u << 20)) {
         const size_t n = size_t(p - done) & ~size_t(4095);
         ::madvise(const_cast<char*>(done), n, MADV_DONTNEED);
         done += n;
