@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
+#include "orders/orders.h"
 #include "robot/robot.h"
 #include "server/app.h"
 #include "server/extensions.h"
@@ -436,6 +437,7 @@ class RobotApi final : public Extension {
 
   App& app_;
   std::unique_ptr<store::RobotRepo> repo_;
+  std::unique_ptr<store::OrdersStore> orders_;  // the shop's imported orders, read-only here
   StatePtr empty_;
   mutable std::shared_mutex states_mu_;
   std::unordered_map<std::string, StatePtr> states_;  // guarded by states_mu_
@@ -502,6 +504,7 @@ core::Status RobotApi::LoadDemo(const std::string& shop) {
 
 core::Status RobotApi::Start() {
   KEFU_ASSIGN_OR_RETURN(repo_, store::RobotRepo::Open(app_.options().data_dir));
+  orders_ = std::make_unique<store::OrdersStore>(app_.store());
   // Called before the store's writer starts: direct writes do not contend with it.
   if (app_.options().demo) {
     KEFU_ASSIGN_OR_RETURN(auto shops, app_.store().ListShops());
@@ -952,9 +955,10 @@ void RobotApi::Suggestions(const Request& req, const std::string& shop, const Re
 // ---------------------------------------------------------------------------------------------
 // Reception
 
-// The order a buyer's turn is about: the latest order card of the conversation. Until the
-// orders module reaches the server, its state comes from a demo lookup: the seeded demo order
-// is shipped; every other order is paid and waits for shipping within 拼多多's default 48-hour
+// The order a buyer's turn is about: the latest order card of the conversation. Its state
+// comes from the shop's orders (imported or ingested through the orders API); an order Kefu
+// does not know yet (the simulator's random cards) falls back to a stand-in: the seeded demo
+// order is shipped, any other is paid and waits for shipping within 拼多多's default 48-hour
 // promise counted from its card (see docs/robot-server.md).
 std::optional<robot::OrderSnapshot> RobotApi::OrderFor(const conversation::Message& m, std::string* order_id) {
   std::string id = m.order_id;
@@ -974,6 +978,32 @@ std::optional<robot::OrderSnapshot> RobotApi::OrderFor(const conversation::Messa
   if (order_id) *order_id = id;
   robot::OrderSnapshot o;
   o.order_id = id;
+  std::optional<orders::Order> known;
+  if (orders_) {
+    (void)orders_->Read([&](store::OrdersDb& db) -> core::Status {
+      auto r = db.orders().Get(m.shop_id, id);
+      if (r.ok()) known = *r;
+      return core::Status::Ok();
+    });
+  }
+  if (known) {
+    using S = orders::OrderStatus;
+    switch (known->status) {
+      case S::kUnpaid: o.status = robot::OrderStatus::kUnpaid; break;
+      case S::kPaid: o.status = robot::OrderStatus::kPaid; break;
+      case S::kGroupPending: o.status = robot::OrderStatus::kGroupPending; break;
+      case S::kToShip: o.status = robot::OrderStatus::kToShip; break;
+      case S::kShipped: o.status = robot::OrderStatus::kShipped; break;
+      case S::kDelivered: o.status = robot::OrderStatus::kDelivered; break;
+      case S::kClosed: o.status = robot::OrderStatus::kClosed; break;
+    }
+    o.promised_ship_time = known->promised_ship_time;
+    o.tracking_no = known->tracking_no;
+    o.carrier = known->carrier;
+    const auto& a = known->address;
+    o.address = a.province + a.city + a.district + a.detail;
+    return o;
+  }
   if (id == "240611-5823901") {  // the demo's seeded order (老王): shipped
     o.status = robot::OrderStatus::kShipped;
     o.carrier = "中通快递";

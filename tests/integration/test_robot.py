@@ -221,6 +221,21 @@ def body(t):
     remark = from_shop(ws3, lambda x: x["from"] == "system" and "订单备注" in x["text"], 2, mk)
     t.check("the next message is taken as the address and recorded as the order remark", done and remark)
 
+    # --- an order the shop knows (imported through the orders API): its real state decides
+    csv = ("订单号,买家,商品编码,商品名称,数量,单价,运费,状态,省,市,区,详细地址,收件人,手机,支付时间,签收时间\n"
+           "R-1,b6,SKU-1,连衣裙,1,99.00,0.00,delivered,广东省,深圳市,南山区,科技园1号,张三,13800138000,"
+           "2026-03-01 10:00,2026-03-03 10:00\n")
+    st, r = lead.post("/api/v1/orders/import", raw=csv.encode())
+    if t.check("orders API imports an order (for the robot to read)", st in (200, 201), f"{st} {str(r)[:200]}"):
+        ws6 = buyer_ws(port, sid, "b6", key)
+        send("b6", "[订单卡片] 订单号 R-1", order_id="R-1")
+        from_shop(ws6, lambda x: "【催发货】" in x["text"])
+        mk = ws6.mark()
+        send("b6", "催发货")
+        got = from_shop(ws6, lambda x: x["from"] == "robot", 5, mk)
+        t.check("催发货 on a delivered order: the robot says it was signed for (real order state)",
+                got and "R-1" in msg_of(got)["text"] and "签收" in msg_of(got)["text"], str(got)[:300])
+
     # --- the learning loop: the unanswered question becomes a suggestion, accepted in one click
     st, sg = lead.get("/api/v1/robot/suggestions?min_count=1")
     items = sg.get("items", []) if st == 200 else []
