@@ -277,6 +277,23 @@ def body(t):
         time.sleep(0.1)
     t.check("the question agents answered twice is suggested with count 2 and their answer",
             item and item["count"] == 2 and answer in item["example_answers"], str(item))
+    # --- off hours (agents' hours exclude now): the robot answers even beside an agent, and an
+    # unknown question is told when people return, with a note left for the next shift
+    now = datetime.now(timezone(timedelta(hours=8)))
+    start = (now + timedelta(hours=2)).strftime("%H:00")
+    end = (now + timedelta(hours=3)).strftime("%H:00")
+    st, s = lead.put("/api/v1/robot/settings", {"human_hours": {"start": start, "end": end}})
+    t.check(f"PUT human_hours {start}-{end} -> 200", st == 200, str(s)[:200])
+    ws7 = buyer_ws(port, sid, "b7", key)
+    send("b7", "包邮吗")
+    got = from_shop(ws7, lambda x: x["from"] == "robot")
+    t.check("off hours: the robot answers although a1 is online", got and msg_of(got)["text"] == KB[1]["answer"],
+            str(got)[:200])
+    mk = ws7.mark()
+    send("b7", "你们仓库周末有人吗，我想自提")
+    back = from_shop(ws7, lambda x: x["from"] == "auto" and f"{start}上线" in x["text"], 5, mk)
+    note = from_shop(ws7, lambda x: x["from"] == "system" and "留言" in x["text"], 2, mk)
+    t.check(f"off hours: an unknown question is told people return at {start}, and a note is left", back and note)
     aws.close()
 
 
