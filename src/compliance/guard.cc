@@ -1,6 +1,7 @@
-// The guard: builds the scan forms of a message (text::ScanForms: normalised UTF-8 and pinyin in
-// one pass of table lookups), scans them with two Hyperscan literal databases, applies context
-// rules (ASCII word edges, allow words, platform own words, homophone sanity) and contact-handle
+// The guard: builds the scan forms of a message (text::ScanForms: the normalised text as one
+// 16-bit unit per code point, and its pinyin form, in one pass of table lookups), scans them with
+// two Hyperscan literal databases, applies context rules (ASCII word edges, allow words, quoted
+// buyer words, platform own words, homophone sanity), whole-message words and contact-handle
 // detection, then maps every finding back to the original text. Hyperscan was measured faster
 // than our Aho-Corasick for this workload (see bench/compliance). Every buffer a check needs,
 // and the Hyperscan scratch, is per thread and reused, so a clean message allocates nothing.

@@ -1,6 +1,7 @@
-// libFuzzer target: any bytes through text::Normalize and Guard::Check on every platform, with
-// custom words cut from the input. Invalid UTF-8 must come back as kInvalidArgument, never a
-// crash; every reported span must lie inside the text and its match must be that substring.
+// libFuzzer target: any bytes through text::Normalize, text::ScanForms (which must agree with
+// Normalize and Pinyin) and Guard::Check on every platform, with custom words cut from the input.
+// Invalid UTF-8 must come back as kInvalidArgument, never a crash; every reported span must lie
+// inside the text and its match must be that substring.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -29,6 +30,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < norm->text.size(); ++i) {
       if (norm->begin[i] >= norm->end[i] || norm->end[i] > norm->original_length) std::abort();
     }
+  }
+  // The scan pass (reused buffers, as in the guard) must give Normalize's text and spans.
+  static kefu::text::ScanForms forms;
+  auto st = forms.Assign(in);
+  if (st.ok() != norm.ok()) std::abort();
+  if (norm.ok()) {
+    if (forms.text() != std::u32string_view(norm->text)) std::abort();
+    if (forms.original_length() != norm->original_length) std::abort();
+    std::string py;
+    for (size_t i = 0; i < norm->text.size(); ++i) {
+      if (forms.OriginalSpan(i, i + 1) != norm->OriginalSpan(i, i + 1)) std::abort();
+      if (forms.GapBefore(i) != norm->GapBefore(i)) std::abort();
+      char32_t c = norm->text[i];
+      if (c < 0x80) {
+        py.push_back(((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? static_cast<char>(c) : '\x01');
+      } else if (!kefu::text::Pinyin(c).empty()) {
+        py.append(kefu::text::Pinyin(c));
+      } else {
+        py.push_back('\x01');
+      }
+    }
+    if (forms.pinyin() != py) std::abort();
+  } else if (st.message() != norm.status().message()) {
+    std::abort();
   }
   kefu::compliance::CustomWords words;
   if (size > 8) {
