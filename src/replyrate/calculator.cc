@@ -92,6 +92,7 @@ struct Buyer {
   uint64_t hash = 0;
   Key last{INT64_MIN, 0};
   int64_t safe_from = INT64_MIN;
+  int64_t pruned_at = 0;  // safe_from when old reply intervals were last dropped
   std::vector<DayBits> days;
   std::vector<Pending> pending;           // kBuyerDay, sorted by key
   std::vector<std::vector<Cover>> covers;  // kBuyerDay, per threshold (allocated on first reply)
@@ -263,7 +264,7 @@ struct Calculator::Impl {
     if (options.assume_nearly_sorted && t < b.safe_from) exact = false;
     if (in_order) b.last = k;
     if (profile.unit == Unit::kBuyerDay) {
-      if (from == Sender::kBuyer) AddTrigger(b, k, uint16_t(day));
+      if (from == Sender::kBuyer) AddTrigger(b, k, uint16_t(day), in_order);
       else AddReply(b, k, from == Sender::kAgent ? all_mask : robot_mask);
     } else {
       if (from == Sender::kBuyer) DayEntry(b, uint16_t(day));
@@ -283,11 +284,13 @@ struct Calculator::Impl {
 
   // ---- kBuyerDay
 
-  void AddTrigger(Buyer& b, Key k, uint16_t day) {
+  void AddTrigger(Buyer& b, Key k, uint16_t day, bool in_order) {
     DayEntry(b, day);
     uint8_t covered = 0;
-    for (size_t i = 0; i < b.covers.size(); ++i)
-      if (Covered(b.covers[i], k)) covered |= uint8_t(1u << i);
+    // A trigger newer than everything seen for this buyer lies after every reply interval.
+    if (!in_order)
+      for (size_t i = 0; i < b.covers.size(); ++i)
+        if (Covered(b.covers[i], k)) covered |= uint8_t(1u << i);
     if (covered == all_mask) return;
     const Pending p{k, day, covered};
     if (b.pending.empty() || b.pending.back().key < k) {
@@ -327,6 +330,10 @@ struct Calculator::Impl {
       ++n;
     }
     if (n) b.pending.erase(b.pending.begin(), b.pending.begin() + n);
+    // Dropping intervals only once per horizon keeps them bounded without touching them on
+    // every event.
+    if (b.covers.empty() || b.safe_from - b.pruned_at < horizon) return;
+    b.pruned_at = b.safe_from;
     for (auto& v : b.covers) {
       size_t m = 0;
       while (m < v.size() && v[m].hi.ts < b.safe_from) ++m;
