@@ -111,6 +111,15 @@ hs_database_t* CompileLiterals(const std::vector<std::string>& words, const std:
   return db;
 }
 
+// True when the UTF-8 text holds a quote mark InsideBuyerQuote looks for.
+bool HasQuoteMark(std::string_view utf8) {
+  if (utf8.find('"') != std::string_view::npos) return true;
+  for (std::string_view mark : {"「", "『", "“", "‘", "＂"}) {
+    if (utf8.find(mark) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // True when original code points [b, e) lie inside a short quotation (「」『』“”‘’ or straight
 // quotes) and no steering word (加 用 去 搜 找 下 来 联 打) is among the two characters before or
 // after the word (quote marks and spaces aside): the agent is repeating the buyer's words.
@@ -487,7 +496,7 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
   // Quoting the buyer (您说的“微信”我们这边不能用哦) names a platform without steering anyone to it.
   bool any_third_party = false;
   for (const Found& f : found) any_third_party = any_third_party || f.category == "third_party";
-  if (any_third_party) {
+  if (any_third_party && HasQuoteMark(utf8)) {
     auto cps = text::DecodeUtf8(utf8);  // valid: Assign accepted it
     if (cps.ok()) {
       std::erase_if(found, [&](const Found& f) {

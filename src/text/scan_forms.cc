@@ -159,10 +159,11 @@ core::Status ScanForms::Assign(std::string_view in, const PinyinFilter* filter) 
       cp = b0;
       p += 1;
     } else if (b0 >= 0xE0 && b0 < 0xF0) {  // the common case: a BMP character such as CJK
-      cp = ((b0 & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+      // Valid UTF-8: continuation bytes are 10xxxxxx, so the marker bits are a constant.
+      cp = (b0 << 12) + (static_cast<unsigned>(p[1]) << 6) + p[2] - ((0xE0u << 12) + (0x80u << 6) + 0x80u);
       p += 3;
     } else if (b0 < 0xE0) {
-      cp = ((b0 & 0x1F) << 6) | (p[1] & 0x3F);
+      cp = (b0 << 6) + p[1] - ((0xC0u << 6) + 0x80u);
       p += 2;
     } else {
       cp = ((b0 & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
