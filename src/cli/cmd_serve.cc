@@ -1,4 +1,6 @@
 // kefu serve / kefu demo: run the server (demo seeds a shop, its team and conversations first).
+#include <arpa/inet.h>
+
 #include <cstdio>
 
 #include "cli/cli.h"
@@ -25,6 +27,11 @@ int Serve(const std::vector<std::string>& argv, bool demo) {
     return UsageError(name, "--port must be a number between 1 and 65535");
   opt.port = static_cast<uint16_t>(p);
   opt.host = args->Get("host").value_or("127.0.0.1");
+  {
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, opt.host.c_str(), addr) != 1 && inet_pton(AF_INET6, opt.host.c_str(), addr) != 1)
+      return UsageError(name, "--host must be an IPv4 or IPv6 address, e.g. 127.0.0.1");
+  }
   if (auto t = args->Get("threads")) {
     const long n = std::strtol(t->c_str(), &end, 10);
     if (*end != '\0' || n < 1 || n > 256) return UsageError(name, "--threads must be 1-256");

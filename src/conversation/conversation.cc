@@ -221,7 +221,8 @@ struct ReceptionService::Impl {
     ev.shop_id = c.shop_id;
     ev.agent_id = c.agent_id;
     ev.buyer = c.buyer;
-    ev.buyer_visible = from != Sender::kBuyer;
+    // System notes are for the team; the buyer's channel gets agent, robot and auto messages.
+    ev.buyer_visible = from == Sender::kAgent || from == Sender::kRobot || from == Sender::kAuto;
     ev.message = m;
     ev.conversation = c;
     out.events.push_back(std::move(ev));

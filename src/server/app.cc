@@ -24,43 +24,51 @@ void Histogram::Observe(core::Duration d) {
 }
 
 void Hub::Add(const std::shared_ptr<Subscriber>& s) {
+  auto keys = s->Keys();
   std::lock_guard lock(mu_);
-  for (const auto& shop : s->Shops()) by_shop_[shop].push_back(s);
-  ++count_;
+  for (const auto& k : keys) by_key_[k][s.get()] = s;
+  keys_[s.get()] = std::move(keys);
 }
 
 void Hub::Remove(const Subscriber* s) {
   std::lock_guard lock(mu_);
-  for (auto& [shop, subs] : by_shop_) {
-    subs.erase(std::remove_if(subs.begin(), subs.end(),
-                              [&](const std::weak_ptr<Subscriber>& w) {
-                                auto p = w.lock();
-                                return !p || p.get() == s;
-                              }),
-               subs.end());
+  auto it = keys_.find(s);
+  if (it == keys_.end()) return;
+  for (const auto& k : it->second) {
+    auto b = by_key_.find(k);
+    if (b == by_key_.end()) continue;
+    b->second.erase(s);
+    if (b->second.empty()) by_key_.erase(b);
   }
-  if (count_ > 0) --count_;
+  keys_.erase(it);
 }
 
 size_t Hub::Count() const {
   std::lock_guard lock(mu_);
-  return count_;
+  return keys_.size();
+}
+
+void Hub::Collect(const std::string& key, const store::EventRow& ev,
+                  std::vector<std::shared_ptr<Subscriber>>& out) const {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return;
+  for (const auto& [ptr, w] : it->second)
+    if (auto s = w.lock(); s && s->Wants(ev)) out.push_back(std::move(s));
 }
 
 void Hub::Publish(const store::EventRow& ev) {
-  std::shared_ptr<const std::string> frame;
   std::vector<std::shared_ptr<Subscriber>> targets;
   {
     std::lock_guard lock(mu_);
-    auto it = by_shop_.find(ev.shop_id);
-    if (it == by_shop_.end()) return;
-    for (const auto& w : it->second)
-      if (auto s = w.lock(); s && s->Wants(ev)) targets.push_back(std::move(s));
+    Collect(LeadsKey(ev.shop_id), ev, targets);
+    if (ev.agent_id.empty()) Collect(AgentsKey(ev.shop_id), ev, targets);
+    else Collect(AgentKey(ev.shop_id, ev.agent_id), ev, targets);
+    if (ev.buyer_visible) Collect(BuyerKey(ev.shop_id, ev.buyer), ev, targets);
   }
   if (targets.empty()) return;
   // One encoded frame shared by every receiver.
-  frame = std::make_shared<const std::string>("{\"id\":\"" + std::to_string(ev.seq) + "\",\"type\":\"" +
-                                              ev.type + "\",\"data\":" + ev.data + "}");
+  auto frame = std::make_shared<const std::string>("{\"id\":\"" + std::to_string(ev.seq) + "\",\"type\":\"" +
+                                                   ev.type + "\",\"data\":" + ev.data + "}");
   for (auto& s : targets) s->Deliver(ev.seq, frame);
 }
 
@@ -172,6 +180,7 @@ core::Result<User> App::Authenticate(const std::string& token) {
   bool found = false;
   {
     std::shared_lock lock(mu_);
+    if (revoked_.count(hash)) return core::Unauthenticated("the session has ended (logged out)");
     if (auto it = sessions_.find(hash); it != sessions_.end()) {
       session = it->second;
       found = true;
@@ -182,6 +191,7 @@ core::Result<User> App::Authenticate(const std::string& token) {
     if (!row) return core::Unauthenticated("unknown or expired token");
     session = Session{row->user_id, row->expires_at};
     std::unique_lock lock(mu_);
+    if (revoked_.count(hash)) return core::Unauthenticated("the session has ended (logged out)");
     sessions_[hash] = session;
   }
   if (session.expires_at <= clock_.Now()) return core::Unauthenticated("the session has expired");
@@ -202,8 +212,10 @@ core::Result<User> App::UserById(const std::string& id) {
 void App::Logout(const std::string& token) {
   const std::string hash = store::Sha256Hex(token);
   {
+    // Remembered so that a lookup racing the delete below cannot bring the session back.
     std::unique_lock lock(mu_);
     sessions_.erase(hash);
+    revoked_.insert(hash);
   }
   Write([this, hash] { return store_->DeleteSession(hash).ok(); }, [](bool) {});
 }

@@ -38,21 +38,31 @@ class Subscriber {
   virtual ~Subscriber() = default;
   virtual bool Wants(const store::EventRow& ev) const = 0;
   virtual void Deliver(int64_t seq, std::shared_ptr<const std::string> frame) = 0;
-  virtual std::vector<std::string> Shops() const = 0;
+  // The hub's index keys this socket listens on (Hub::LeadsKey, AgentsKey, AgentKey, BuyerKey).
+  virtual std::vector<std::string> Keys() const = 0;
 };
 
-// Fan-out of committed events to the sockets that may see them. Thread-safe.
+// Fan-out of committed events to the sockets that may see them. Sockets are indexed by who
+// they are (a shop's leads, its agents, one agent, one buyer), so an event touches only its
+// audience, not every socket of the shop. Thread-safe.
 class Hub {
  public:
+  static std::string LeadsKey(const std::string& shop) { return shop + "|leads"; }
+  static std::string AgentsKey(const std::string& shop) { return shop + "|agents"; }
+  static std::string AgentKey(const std::string& shop, const std::string& agent) { return shop + "|a|" + agent; }
+  static std::string BuyerKey(const std::string& shop, const std::string& buyer) { return shop + "|b|" + buyer; }
+
   void Add(const std::shared_ptr<Subscriber>& s);
   void Remove(const Subscriber* s);
   void Publish(const store::EventRow& ev);
   size_t Count() const;
 
  private:
+  void Collect(const std::string& key, const store::EventRow& ev,
+               std::vector<std::shared_ptr<Subscriber>>& out) const;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::vector<std::weak_ptr<Subscriber>>> by_shop_;
-  size_t count_ = 0;
+  std::unordered_map<std::string, std::unordered_map<const Subscriber*, std::weak_ptr<Subscriber>>> by_key_;
+  std::unordered_map<const Subscriber*, std::vector<std::string>> keys_;
 };
 
 // A latency histogram for Prometheus (seconds buckets).
@@ -136,6 +146,7 @@ class App final : public conversation::EventEncoder {
 
   std::shared_mutex mu_;
   std::unordered_map<std::string, Session> sessions_;         // token hash -> session
+  std::unordered_set<std::string> revoked_;                   // logged-out token hashes
   std::unordered_map<std::string, store::UserRow> users_;     // by id
   std::unordered_map<std::string, store::ShopRow> shops_;     // by id
   std::unordered_map<std::string, std::string> shop_by_key_;  // key hash -> shop id

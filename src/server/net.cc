@@ -74,7 +74,21 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
     return ev.agent_id.empty() || ev.agent_id == user_.actor.user_id;
   }
 
-  std::vector<std::string> Shops() const override {
+  std::vector<std::string> Keys() const override {
+    if (kind_ == Kind::kBuyer) return {Hub::BuyerKey(shop_, buyer_)};
+    std::vector<std::string> keys;
+    for (const auto& shop : user_.actor.shop_ids) {
+      if (user_.actor.role != conversation::Role::kAgent) {
+        keys.push_back(Hub::LeadsKey(shop));
+      } else {
+        keys.push_back(Hub::AgentsKey(shop));
+        keys.push_back(Hub::AgentKey(shop, user_.actor.user_id));
+      }
+    }
+    return keys;
+  }
+
+  std::vector<std::string> Shops() const {
     if (kind_ == Kind::kBuyer) return {shop_};
     return {user_.actor.shop_ids.begin(), user_.actor.shop_ids.end()};
   }
@@ -104,8 +118,14 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
     if (kind_ == Kind::kAgent) SocketChanged(+1);
 
     if (kind_ == Kind::kAgent) {
+      json::array shops;
+      for (const auto& id : user_.row.shop_ids) shops.push_back(json::value(id));
+      json::object user{{"id", user_.row.id}, {"username", user_.row.username},
+                        {"display_name", user_.row.display_name}, {"role", user_.row.role},
+                        {"shops", std::move(shops)}};
       json::object hello{{"id", nullptr}, {"type", "hello"},
-                         {"data", json::object{{"user", user_.row.id}, {"role", user_.row.role}}}};
+                         {"data", json::object{{"user", std::move(user)},
+                                               {"last_event_id", std::to_string(after < 0 ? 0 : after)}}}};
       queue_.push_back(std::make_shared<const std::string>(json::serialize(hello)));
     }
     // Replay what the client missed, then hand over to live delivery without gaps or repeats.

@@ -415,7 +415,9 @@ void Router::Handle(Request req, Respond respond) {
       auto msgs = app.store().BuyerMessages(shop->id, buyer, *limit);
       if (!msgs.ok()) return respond(Error(msgs.status()));
       json::array items;
-      for (const auto& msg : *msgs) items.push_back(MessageJson(msg, app.ZoneOf(shop->id)));
+      for (const auto& msg : *msgs)
+        if (msg.from != conversation::Sender::kSystem)  // team notes stay with the team
+          items.push_back(MessageJson(msg, app.ZoneOf(shop->id)));
       return respond(JsonResponse(200, json::object{{"items", std::move(items)}}));
     }
     if (route(4, {"sim", "config"}) && m == "GET") {
@@ -593,8 +595,18 @@ void Router::Handle(Request req, Respond respond) {
       }
       auto limit = IntParam(req.query, "limit", 50, 1, 500);
       if (!limit.ok()) return respond(Error(limit.status()));
-      auto offset = IntParam(req.query, "before", 0, 0, 100000000);
-      if (!offset.ok()) return respond(Error(offset.status()));
+      // Keyset cursor "<updated_at µs>_<id>": stable while conversations move up the list.
+      const std::string before = Param(req.query, "before");
+      int64_t before_us = 0;
+      std::string before_id;
+      if (!before.empty()) {
+        const auto us = before.find('_');
+        bool ok = us != std::string::npos && us > 0;
+        for (size_t i = 0; ok && i < us; ++i) ok = before[i] >= '0' && before[i] <= '9';
+        if (!ok) return respond(Error(core::InvalidArgument("before must be a cursor from next", "before")));
+        before_us = std::stoll(before.substr(0, us));
+        before_id = before.substr(us + 1);
+      }
       const std::string shop_id = Param(req.query, "shop");
       if (!shop_id.empty() && !actor.shop_ids.count(shop_id))
         return respond(Error(core::NotFound("shop " + shop_id + " not found")));
@@ -606,11 +618,19 @@ void Router::Handle(Request req, Respond respond) {
                   }), all.end());
       }
       json::array items;
-      const size_t begin = size_t(*offset), end = std::min(all.size(), begin + size_t(*limit));
-      for (size_t i = begin; i < end; ++i) items.push_back(ConvJson(app, all[i]));
+      size_t i = 0;
+      if (!before.empty()) {
+        while (i < all.size() && (all[i].updated_at.time_since_epoch().count() > before_us ||
+                                  (all[i].updated_at.time_since_epoch().count() == before_us && all[i].id >= before_id)))
+          ++i;
+      }
+      const size_t end = std::min(all.size(), i + size_t(*limit));
+      for (size_t k = i; k < end; ++k) items.push_back(ConvJson(app, all[k]));
       json::object o{{"items", std::move(items)}};
-      if (end < all.size()) o["next"] = std::to_string(end);
-      else o["next"] = nullptr;
+      if (end < all.size() && end > i)
+        o["next"] = std::to_string(all[end - 1].updated_at.time_since_epoch().count()) + "_" + all[end - 1].id;
+      else
+        o["next"] = nullptr;
       return respond(JsonResponse(200, o));
     }
     if (seg.size() >= 4 && seg[2] == "conversations") {

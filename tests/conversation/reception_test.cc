@@ -297,3 +297,20 @@ TEST_F(ReceptionTest, ClosingTellsOnlyTheAgentWhoHadIt) {
 
 }  // namespace
 }  // namespace kefu::conversation
+
+namespace kefu::conversation {
+namespace {
+
+TEST_F(ReceptionTest, SystemNotesNeverReachTheBuyer) {
+  AddAgent("a1", {Skill::kPresale});
+  const auto c = Ingest("b1", "在吗");
+  auto note = rx.PostAs(Sender::kSystem, c.id, "请客服处理：买家要求开票");
+  ASSERT_TRUE(note.ok());
+  for (const auto& ev : note->events) EXPECT_FALSE(ev.buyer_visible);
+  auto robot = rx.PostAs(Sender::kRobot, c.id, "亲，可以开电子发票哦");
+  ASSERT_TRUE(robot.ok());
+  EXPECT_TRUE(robot->events.front().buyer_visible);
+}
+
+}  // namespace
+}  // namespace kefu::conversation
