@@ -680,7 +680,19 @@ namespace {
 constexpr const char* kMsgCols =
     "SELECT seq, id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, "
     "order_id FROM messages ";
+
+// Reads a page queried newest first (so LIMIT keeps the newest) and returns it oldest first.
+core::Result<std::vector<Message>> NewestFirstToOldestFirst(Stmt& q) {
+  std::vector<Message> out;
+  for (;;) {
+    KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadMessage(q));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
+}  // namespace
 
 core::Result<std::vector<Message>> Store::ListMessages(const std::string& conv, int64_t before,
                                                        int limit) {
@@ -688,14 +700,7 @@ core::Result<std::vector<Message>> Store::ListMessages(const std::string& conv, 
     Stmt q(db, (std::string(kMsgCols) +
                 "WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?").c_str());
     q.Bind(conv).Bind(before > 0 ? before : INT64_MAX).Bind(int64_t(limit));
-    std::vector<Message> out;
-    for (;;) {
-      KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      out.push_back(ReadMessage(q));
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
+    return NewestFirstToOldestFirst(q);
   });
 }
 
@@ -704,14 +709,7 @@ core::Result<std::vector<Message>> Store::BuyerMessages(const std::string& shop,
   return WithReader(impl_.get(), [&](sqlite3* db) -> core::Result<std::vector<Message>> {
     Stmt q(db, (std::string(kMsgCols) + "WHERE shop_id = ? AND buyer = ? ORDER BY seq DESC LIMIT ?").c_str());
     q.Bind(shop).Bind(buyer).Bind(int64_t(limit));
-    std::vector<Message> out;
-    for (;;) {
-      KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      out.push_back(ReadMessage(q));
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
+    return NewestFirstToOldestFirst(q);
   });
 }
 
