@@ -30,8 +30,11 @@ inline bool IsDigitish(const CharTable& tb, char32_t c) {
 }
 
 // The pinyin-form unit of any code point (for the slow paths).
+// A character reached through an expansion may itself have an expanding entry (no unit in
+// `packed`), so a Han character's syllable is read from the pinyin table directly.
 inline unsigned UnitOf(const CharTable& tb, char32_t c) {
   if (c < kTableSize) {
+    if (c >= 0x80 && tb.pinyin[c] != 0) return tb.pinyin[c] + internal::kUnitSyllableBase;
     return static_cast<unsigned>(tb.packed[c] >> internal::kPackedUnitShift) & internal::kPackedUnitMask;
   }
   return internal::kUnitNone;

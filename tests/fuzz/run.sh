@@ -15,6 +15,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$root"/tests/fuzz/corpus/* "$work"/
 echo "fuzz: running compliance_fuzz for ${secs}s"
+# Findings are written beside the fuzz build (git-ignored), and the fuzzer's own exit code is
+# the test's verdict.
+set +e
 "$bdir/tests/fuzz/compliance_fuzz" -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 \
-  -print_final_stats=1 "$work" 2>&1 | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==|SUMMARY|.*ERROR)" || true
-exit "${PIPESTATUS[0]}"
+  -artifact_prefix="$bdir/" -print_final_stats=1 "$work" > "$work/log" 2>&1
+rc=$?
+grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==|SUMMARY|.*ERROR|artifact_prefix|Test unit written)" "$work/log"
+[ $rc -ne 0 ] && tail -40 "$work/log"
+exit $rc

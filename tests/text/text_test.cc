@@ -217,3 +217,30 @@ TEST(CharClass, KnowsHanAndDigitWords) {
 
 }  // namespace
 }  // namespace kefu::text
+
+namespace kefu::text {
+namespace {
+
+// Found by the fuzzer: a character reached through an expansion (詝 -> its simplified form)
+// lost its syllable in the scan form's pinyin.
+TEST(ScanForms, PinyinOfCharactersReachedThroughExpansions) {
+  const std::string in = "Q\xe7\x94\xb5\xe8\xa9\x9d 138 12\x11";
+  auto norm = Normalize(in);
+  ASSERT_TRUE(norm.ok());
+  ScanForms forms;
+  ASSERT_TRUE(forms.Assign(in).ok());
+  std::string want;
+  for (char32_t c : norm->text) {
+    if (c < 0x80) {
+      want.push_back(((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? static_cast<char>(c) : '\x01');
+    } else if (!Pinyin(c).empty()) {
+      want.append(Pinyin(c));
+    } else {
+      want.push_back('\x01');
+    }
+  }
+  EXPECT_EQ(forms.pinyin(), want);
+}
+
+}  // namespace
+}  // namespace kefu::text
