@@ -20,24 +20,6 @@
 namespace kefu::text::internal {
 namespace {
 
-void AppendUtf8Local(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 std::u32string DecodeAll(std::string_view s) {
   std::u32string out;
   auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -84,7 +66,7 @@ void LoadLibOpenccT2s(const std::vector<uint8_t>& flags, std::vector<char32_t>* 
   for (char32_t cp = 0x3400; cp < 0x10000; ++cp) {
     if (!(flags[cp] & kFlagHan)) continue;
     cps.push_back(cp);
-    AppendUtf8Local(cp, &input);
+    kefu::text::AppendUtf8(cp, &input);
     input.push_back('\n');
   }
   char* out = opencc_convert_utf8(cc, input.data(), input.size());
