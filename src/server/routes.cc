@@ -542,7 +542,9 @@ void Router::Handle(Request req, Respond respond) {
       if (!body.ok()) return respond(Error(body.status()));
       auto text = StringField(*body, "text", true);
       if (!text.ok()) return respond(Error(text.status()));
-      std::string shop_id = StringField(*body, "shop", false).ok() ? *StringField(*body, "shop", false) : "";
+      auto shop_field = StringField(*body, "shop", false);
+      if (!shop_field.ok()) return respond(Error(shop_field.status()));
+      std::string shop_id = *shop_field;
       if (shop_id.empty() && !user.row.shop_ids.empty()) shop_id = user.row.shop_ids.front();
       if (!actor.shop_ids.count(shop_id)) return respond(Error(core::NotFound("shop " + shop_id + " not found")));
       auto shop = app.ShopById(shop_id);
