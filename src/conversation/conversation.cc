@@ -200,7 +200,7 @@ struct ReceptionService::Impl {
                                       const std::string& dedupe_key) {
     Outcome out;
     Message m;
-    m.id = core::NewId("m_");
+    m.id = core::NewSortableId("m_", clock.Now());
     m.conversation_id = c.id;
     m.shop_id = c.shop_id;
     m.buyer = c.buyer;

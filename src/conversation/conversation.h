@@ -167,7 +167,8 @@ class ReceptionService {
   void LoadConversation(const Conversation& c);
 
   // A buyer's message from a channel. Idempotent by client_msg_id. Routes a new or reopened
-  // conversation. kInvalidArgument for empty text.
+  // conversation. kInvalidArgument for empty text. Its errors come before its first write,
+  // except a failing store (which fails the transaction anyway).
   core::Result<Outcome> IngestBuyerMessage(const std::string& shop_id, const std::string& buyer,
                                            const std::string& text,
                                            std::optional<core::Timestamp> ts,

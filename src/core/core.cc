@@ -1,5 +1,6 @@
 #include "core/core.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -81,25 +82,46 @@ bool ParseDigits(std::string_view s, size_t pos, size_t n, int* out) {
 }  // namespace
 
 std::string FormatRfc3339(Timestamp t, int offset_minutes) {
+  // Written digit by digit: every message event carries several timestamps.
   using namespace std::chrono;
   const auto local = t + minutes(offset_minutes);
   const auto day = floor<days>(local);
   const year_month_day ymd{day};
-  const hh_mm_ss hms{floor<microseconds>(local - day)};
-  const int64_t ms = duration_cast<milliseconds>(hms.subseconds()).count();
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
-                        unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                        int(hms.minutes().count()), int(hms.seconds().count()));
-  if (ms != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(ms));
+  const int64_t us = (local - day).count();
+  const int64_t secs = us / 1'000'000, ms = (us / 1000) % 1000;
+  char buf[40];
+  char* p = buf;
+  auto put = [&p](int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = char('0' + v % 10);
+    p += width;
+  };
+  const int year = int(ymd.year());
+  if (year < 0 || year > 9999) return "0000-01-01T00:00:00Z";  // outside RFC 3339's range
+  put(year, 4);
+  *p++ = '-';
+  put(unsigned(ymd.month()), 2);
+  *p++ = '-';
+  put(unsigned(ymd.day()), 2);
+  *p++ = 'T';
+  put(secs / 3600, 2);
+  *p++ = ':';
+  put(secs / 60 % 60, 2);
+  *p++ = ':';
+  put(secs % 60, 2);
+  if (ms != 0) {
+    *p++ = '.';
+    put(ms, 3);
+  }
   if (offset_minutes == 0) {
-    std::snprintf(buf + n, sizeof buf - n, "Z");
+    *p++ = 'Z';
   } else {
     const int a = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-    std::snprintf(buf + n, sizeof buf - n, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', a / 60,
-                  a % 60);
+    *p++ = offset_minutes < 0 ? '-' : '+';
+    put(a / 60, 2);
+    *p++ = ':';
+    put(a % 60, 2);
   }
-  return buf;
+  return std::string(buf, size_t(p - buf));
 }
 
 Result<Timestamp> ParseRfc3339(std::string_view s, int* offset_minutes) {
@@ -211,6 +233,20 @@ std::string NewId(std::string_view prefix) {
   uint64_t a = Rng()(), b = Rng()();
   for (int i = 0; i < 12; ++i, a >>= 5) id += kAlphabet[a & 31];
   for (int i = 0; i < 8; ++i, b >>= 5) id += kAlphabet[b & 31];
+  return id;
+}
+
+std::string NewSortableId(std::string_view prefix, Timestamp at) {
+  // Digits before letters in ASCII, so the alphabet's order is the characters' byte order.
+  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  const uint64_t ms = uint64_t(std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count()));
+  std::string id(prefix);
+  id.resize(prefix.size() + 20);
+  char* p = id.data() + prefix.size();
+  for (int i = 9; i >= 0; --i) p[9 - i] = kAlphabet[(ms >> (5 * i)) & 31];
+  uint64_t r = Rng()();
+  for (int i = 10; i < 20; ++i, r >>= 5) p[i] = kAlphabet[r & 31];
   return id;
 }
 

@@ -58,8 +58,27 @@ TimeZone TimeZone::Fixed(int offset_minutes) {
 
 int TimeZone::OffsetMinutes(Timestamp t) const {
   if (!zone_) return fixed_offset_;
+  // The tz database lookup searches the zone's transitions and allocates the abbreviation;
+  // each thread remembers the last interval it found, which nearly every call falls into.
+  struct Cached {
+    const void* zone = nullptr;
+    Timestamp begin, end;
+    int offset = 0;
+  };
+  thread_local Cached cached;
+  if (cached.zone == zone_ && t >= cached.begin && t < cached.end) return cached.offset;
   const auto info = Zone(zone_)->get_info(std::chrono::time_point_cast<std::chrono::seconds>(t));
-  return static_cast<int>(info.offset.count() / 60);
+  const int offset = static_cast<int>(info.offset.count() / 60);
+  // Interval ends far in the past or future do not fit microseconds; clamp them.
+  auto micros = [](date::sys_seconds s) {
+    constexpr int64_t kLimit = INT64_MAX / 1'000'000;
+    const int64_t v = s.time_since_epoch().count();
+    if (v >= kLimit) return Timestamp::max();
+    if (v <= -kLimit) return Timestamp::min();
+    return Timestamp(s);
+  };
+  cached = Cached{zone_, micros(info.begin), micros(info.end), offset};
+  return offset;
 }
 
 LocalDate TimeZone::DateOf(Timestamp t) const {

@@ -236,6 +236,14 @@ core::Result<store::ShopRow> App::ShopByIngestKey(const std::string& key) {
   return *row;
 }
 
+std::optional<store::ShopRow> App::CachedShopByIngestKey(const std::string& key) {
+  if (key.empty()) return std::nullopt;
+  const std::string hash = store::Sha256Hex(key);
+  std::shared_lock lock(mu_);
+  if (auto it = shop_by_key_.find(hash); it != shop_by_key_.end()) return shops_.at(it->second);
+  return std::nullopt;
+}
+
 core::Result<store::ShopRow> App::ShopById(const std::string& id) {
   {
     std::shared_lock lock(mu_);
@@ -266,19 +274,26 @@ const core::TimeZone& App::ZoneOf(const std::string& shop_id) {
 namespace {
 class FnJob final : public store::WriteJob {
  public:
-  FnJob(std::function<bool()> run, std::function<void(bool)> done)
-      : run_(std::move(run)), done_(std::move(done)) {}
+  FnJob(std::function<bool()> run, std::function<void(bool)> done, bool outside, bool no_undo)
+      : run_(std::move(run)), done_(std::move(done)), outside_(outside), no_undo_(no_undo) {}
   bool Run() override { return run_(); }
   void Done(bool committed) override { done_(committed); }
+  bool OutsideTransaction() const override { return outside_; }
+  bool FailsOnlyBeforeWriting() const override { return no_undo_; }
 
  private:
   std::function<bool()> run_;
   std::function<void(bool)> done_;
+  bool outside_, no_undo_;
 };
 }  // namespace
 
-void App::Write(std::function<bool()> fn, std::function<void(bool)> done) {
-  store_->Submit(std::make_unique<FnJob>(std::move(fn), std::move(done)));
+void App::Write(std::function<bool()> fn, std::function<void(bool)> done, Undo undo) {
+  store_->Submit(std::make_unique<FnJob>(std::move(fn), std::move(done), false, undo == Undo::kNothingToUndo));
+}
+
+void App::WriteBetweenBatches(std::function<bool()> fn, std::function<void(bool)> done) {
+  store_->Submit(std::make_unique<FnJob>(std::move(fn), std::move(done), true, false));
 }
 
 void App::Tick() {
@@ -301,24 +316,29 @@ void App::Publish(const conversation::Outcome& out) {
 }
 
 std::string App::Encode(const conversation::OutEvent& ev) const {
-  // Called on the writer thread; zones_ is read under the shared lock inside ZoneOf.
+  // Called on the writer thread for every event, so it writes JSON straight into the string.
   auto& self = const_cast<App&>(*this);
   const core::TimeZone& tz = self.ZoneOf(ev.shop_id);
-  json::object data;
-  auto agent_name = [&](const std::string& id) -> std::string {
-    if (id.empty()) return {};
-    std::shared_lock lock(self.mu_);
-    auto it = users_.find(id);
-    return it == users_.end() ? std::string() : it->second.display_name;
-  };
-  if (ev.message) data["message"] = MessageJson(*ev.message, tz);
-  if (ev.conversation) data["conversation"] = ConversationJson(*ev.conversation, tz, agent_name(ev.conversation->agent_id));
-  if (!ev.presence_agent.empty()) {
-    data["agent"] = ev.presence_agent;
-    data["presence"] = std::string(conversation::PresenceName(ev.presence));
-    data["load"] = ev.load;
+  std::string out;
+  out.reserve(1024);
+  JsonWriter w(out);
+  w.BeginObject();
+  if (ev.message) WriteMessage(w.Key("message"), *ev.message, tz);
+  if (ev.conversation) {
+    std::string agent_name;
+    if (!ev.conversation->agent_id.empty()) {
+      std::shared_lock lock(self.mu_);
+      if (auto it = users_.find(ev.conversation->agent_id); it != users_.end()) agent_name = it->second.display_name;
+    }
+    WriteConversation(w.Key("conversation"), *ev.conversation, tz, agent_name);
   }
-  return json::serialize(data);
+  if (!ev.presence_agent.empty()) {
+    w.Key("agent").String(ev.presence_agent);
+    w.Key("presence").String(conversation::PresenceName(ev.presence));
+    w.Key("load").Int(ev.load);
+  }
+  w.EndObject();
+  return out;
 }
 
 }  // namespace kefu::server

@@ -111,15 +111,24 @@ class App final : public conversation::EventEncoder {
   core::Result<User> UserById(const std::string& id);
   void Logout(const std::string& token);
   core::Result<store::ShopRow> ShopByIngestKey(const std::string& key);
+  // The shop of an ingest key when it is cached (never blocks); nullopt means "ask the store".
+  std::optional<store::ShopRow> CachedShopByIngestKey(const std::string& key);
   core::Result<store::ShopRow> ShopById(const std::string& id);
   std::vector<store::ShopRow> ShopsOf(const User& u);
   // The shop's time zone for formatting (Asia/Shanghai when unknown).
   const core::TimeZone& ZoneOf(const std::string& shop_id);
 
   // Runs `fn` on the writer thread inside a group-committed transaction (its writes are undone
-  // when it returns false); `done` is called on the writer thread after commit (committed=true)
-  // or rollback, and must only post work.
-  void Write(std::function<bool()> fn, std::function<void(bool)> done);
+  // when it returns false); `done` is called on the store's completion thread, in commit order,
+  // once the commit is durable (committed=true) or rolled back, and must only post work.
+  // `undo`: kSavepoint gives fn a savepoint so its writes are undone alone when it fails;
+  // kNothingToUndo is for fn that fails only before its first write (it skips the savepoint's
+  // page copies; a failure after a write after all rolls back the whole batch).
+  enum class Undo { kSavepoint, kNothingToUndo };
+  void Write(std::function<bool()> fn, std::function<void(bool)> done, Undo undo = Undo::kSavepoint);
+  // Like Write, but `fn` runs on the writer thread between two batches with no transaction
+  // open (for writes through another SQLite connection); `done` gets fn's result.
+  void WriteBetweenBatches(std::function<bool()> fn, std::function<void(bool)> done);
   // Publishes an outcome's events (after commit).
   void Publish(const conversation::Outcome& out);
 

@@ -12,7 +12,7 @@ namespace kefu::server {
 class App;
 
 // One capability's HTTP routes and reactions to committed events. Implementations are
-// thread-safe: Handle runs on the blocking pool, OnCommitted on the store writer thread.
+// thread-safe: Handle runs on the blocking pool, OnCommitted on the store's completion thread.
 class Extension {
  public:
   virtual ~Extension() = default;
@@ -27,8 +27,8 @@ class Extension {
                             const Respond& respond) {
     return false;
   }
-  // Every committed event, in commit order (writer thread). Must not block: queue work with
-  // App::Write.
+  // Every committed event, in commit order (the store's completion thread, after the commit is
+  // durable). Must not block: queue work with App::Write.
   virtual void OnCommitted(const conversation::OutEvent& ev) {}
   // About once a second.
   virtual void Tick(core::Timestamp now) {}

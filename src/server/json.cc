@@ -1,57 +1,158 @@
 #include "server/json.h"
 
+#include <charconv>
+
 namespace kefu::server {
 
-namespace {
-json::value Nullable(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
-}  // namespace
+JsonWriter& JsonWriter::BeginObject() {
+  Separate();
+  out_ += '{';
+  ++depth_;
+  has_items_ &= ~(uint64_t(1) << depth_);
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  out_ += '}';
+  --depth_;
+  return *this;
+}
+
+void JsonWriter::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (depth_ == 0) return;
+  const uint64_t bit = uint64_t(1) << depth_;
+  if (has_items_ & bit) out_ += ',';
+  has_items_ |= bit;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view k) {
+  String(k);
+  out_ += ':';
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view v) {
+  Separate();
+  static constexpr char kHex[] = "0123456789abcdef";
+  out_ += '"';
+  size_t run = 0;  // start of the stretch that needs no escaping
+  for (size_t i = 0; i < v.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_.append(v.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      case '\b': out_ += "\\b"; break;
+      case '\f': out_ += "\\f"; break;
+      default:
+        out_ += "\\u00";
+        out_ += kHex[c >> 4];
+        out_ += kHex[c & 15];
+    }
+  }
+  out_.append(v.data() + run, v.size() - run);
+  out_ += '"';
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  Separate();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, size_t(end - buf));
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  Separate();
+  out_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Raw(std::string_view json) {
+  Separate();
+  out_ += json;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Time(core::Timestamp t, const core::TimeZone& tz) {
+  return String(tz.Format(t));
+}
+
+void WriteMessage(JsonWriter& w, const conversation::Message& m, const core::TimeZone& tz) {
+  w.BeginObject();
+  w.Key("id").String(m.id);
+  w.Key("conversation_id").String(m.conversation_id);
+  w.Key("shop").String(m.shop_id);
+  w.Key("buyer").String(m.buyer);
+  w.Key("from").String(conversation::SenderName(m.from));
+  w.Key("agent").StringOrNull(m.agent_id);
+  w.Key("text").String(m.text);
+  w.Key("ts").Time(m.ts, tz);
+  w.Key("client_msg_id").StringOrNull(m.client_msg_id);
+  w.Key("order_id").StringOrNull(m.order_id);
+  w.Key("seq").Int(m.seq);
+  w.EndObject();
+}
+
+void WriteConversation(JsonWriter& w, const conversation::Conversation& c, const core::TimeZone& tz,
+                       const std::string& agent_name) {
+  w.BeginObject();
+  w.Key("id").String(c.id);
+  w.Key("shop").String(c.shop_id);
+  w.Key("buyer").String(c.buyer);
+  w.Key("status").String(conversation::StatusName(c.status));
+  w.Key("agent").StringOrNull(c.agent_id);
+  w.Key("agent_name").StringOrNull(agent_name);
+  w.Key("skill").String(conversation::SkillName(c.skill));
+  w.Key("created_at").Time(c.created_at, tz);
+  w.Key("updated_at").Time(c.updated_at, tz);
+  w.Key("last_message");
+  if (c.last_text.empty()) {
+    w.Null();
+  } else {
+    w.BeginObject();
+    w.Key("text").String(c.last_text);
+    w.Key("from").String(conversation::SenderName(c.last_from));
+    w.Key("ts").Time(c.last_ts, tz);
+    w.EndObject();
+  }
+  w.Key("unread").Int(c.unread);
+  if (c.waiting_since) {
+    w.Key("waiting_since").Time(*c.waiting_since, tz);
+    // The 3-minute line is the tightest platform threshold; the countdown targets it.
+    w.Key("reply_deadline").Time(*c.waiting_since + std::chrono::minutes(3), tz);
+  } else {
+    w.Key("waiting_since").Null();
+    w.Key("reply_deadline").Null();
+  }
+  w.Key("transfer_note").StringOrNull(c.transfer_note);
+  w.EndObject();
+}
 
 json::object MessageJson(const conversation::Message& m, const core::TimeZone& tz) {
-  json::object o;
-  o["id"] = m.id;
-  o["conversation_id"] = m.conversation_id;
-  o["shop"] = m.shop_id;
-  o["buyer"] = m.buyer;
-  o["from"] = std::string(conversation::SenderName(m.from));
-  o["agent"] = Nullable(m.agent_id);
-  o["text"] = m.text;
-  o["ts"] = tz.Format(m.ts);
-  o["client_msg_id"] = Nullable(m.client_msg_id);
-  o["order_id"] = Nullable(m.order_id);
-  o["seq"] = m.seq;
-  return o;
+  std::string out;
+  JsonWriter w(out);
+  WriteMessage(w, m, tz);
+  return json::parse(out).as_object();
 }
 
 json::object ConversationJson(const conversation::Conversation& c, const core::TimeZone& tz,
                               const std::string& agent_name) {
-  json::object o;
-  o["id"] = c.id;
-  o["shop"] = c.shop_id;
-  o["buyer"] = c.buyer;
-  o["status"] = std::string(conversation::StatusName(c.status));
-  o["agent"] = Nullable(c.agent_id);
-  o["agent_name"] = Nullable(agent_name);
-  o["skill"] = std::string(conversation::SkillName(c.skill));
-  o["created_at"] = tz.Format(c.created_at);
-  o["updated_at"] = tz.Format(c.updated_at);
-  if (c.last_text.empty()) {
-    o["last_message"] = nullptr;
-  } else {
-    o["last_message"] = json::object{{"text", c.last_text},
-                                     {"from", std::string(conversation::SenderName(c.last_from))},
-                                     {"ts", tz.Format(c.last_ts)}};
-  }
-  o["unread"] = c.unread;
-  if (c.waiting_since) {
-    o["waiting_since"] = tz.Format(*c.waiting_since);
-    // The 3-minute line is the tightest platform threshold; the countdown targets it.
-    o["reply_deadline"] = tz.Format(*c.waiting_since + std::chrono::minutes(3));
-  } else {
-    o["waiting_since"] = nullptr;
-    o["reply_deadline"] = nullptr;
-  }
-  o["transfer_note"] = Nullable(c.transfer_note);
-  return o;
+  std::string out;
+  JsonWriter w(out);
+  WriteConversation(w, c, tz, agent_name);
+  return json::parse(out).as_object();
 }
 
 json::object ShopJson(const store::ShopRow& s) {

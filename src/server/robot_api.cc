@@ -3,9 +3,9 @@
 // shop's knowledge base, settings and matcher form one immutable snapshot that is swapped on
 // change (copy on write), so matching never takes a lock while an edit is being saved.
 //
-// Persistence: the robot's tables are written through store::RobotRepo's own connection, in
-// the done callback of an App::Write job: on the writer thread, after the store's batch
-// committed, so the two connections never wait for each other's lock.
+// Persistence: the robot's tables are written through store::RobotRepo's own connection, by
+// App::WriteBetweenBatches jobs: on the writer thread while it holds no transaction, so the two
+// connections never wait for each other's lock.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -399,14 +399,16 @@ class RobotApi final : public Extension {
   core::Result<StatePtr> Load(const std::string& shop);
   core::Status LoadDemo(const std::string& shop);
 
-  // Runs fn on the writer thread once the store holds no transaction; waits for it. Only from
-  // the blocking pool (never from the writer thread).
+  // Runs fn on the writer thread while the store holds no transaction; waits for it. Only from
+  // the blocking pool (never from the writer or completion thread).
   core::Status PersistNow(std::function<core::Status(store::RobotRepo&)> fn) {
     auto p = std::make_shared<std::promise<core::Status>>();
     auto f = p->get_future();
-    app_.Write([] { return true; }, [this, p, fn = std::move(fn)](bool committed) {
-      p->set_value(committed ? fn(*repo_) : core::Unavailable("not stored; retry"));
-    });
+    auto status = std::make_shared<core::Status>(core::Unavailable("not stored; retry"));
+    app_.WriteBetweenBatches([this, status, fn = std::move(fn)] {
+      *status = fn(*repo_);
+      return status->ok();
+    }, [p, status](bool) { p->set_value(*status); });
     return f.get();
   }
 
@@ -1211,18 +1213,18 @@ void RobotApi::OnAgentReply(const conversation::Message& m) {
     p = std::move(it->second);
     pending_.erase(it);
   }
-  // Stored through the writer like every robot write (this may run on the writer thread, so
+  // Stored through the writer like every robot write (this runs on the completion thread, so
   // the write is queued rather than run here).
   const std::string answer = m.text;
   const std::string shop = m.shop_id, conv = m.conversation_id;
   const core::Timestamp ts = app_.clock().Now();
-  app_.Write([] { return true; }, [this, p, answer, shop, conv, ts](bool committed) {
-    if (!committed) return;
+  app_.WriteBetweenBatches([this, p, answer, shop, conv, ts] {
     core::Status st = p.question_id.empty()
                           ? repo_->AddQuestion({core::NewId("rq_"), shop, conv, p.text, answer, false, ts})
                           : repo_->SetAgentAnswer(p.question_id, answer);
     if (!st.ok()) spdlog::warn("robot: learning-loop record not stored: {}", st.message());
-  });
+    return st.ok();
+  }, [](bool) {});
 }
 
 void RobotApi::OnCommitted(const conversation::OutEvent& ev) {
@@ -1245,17 +1247,28 @@ void RobotApi::OnCommitted(const conversation::OutEvent& ev) {
                  await_address_[conv] = **await;
                }
                for (const auto& o : *outs) app_.Publish(o);
+               if (records->empty()) return;
+               // Remembered at once, so an agent's reply that follows finds it; the question
+               // rows go through the robot's own connection, between two of the writer's
+               // batches, queued before any later answer to them.
+               auto questions = std::make_shared<std::vector<store::RobotQuestionRow>>();
                for (const auto& r : *records) {
-                 // Runs here: the batch has committed and the writer holds no transaction.
                  std::string id;
                  if (r.abstained) {
                    id = core::NewId("rq_");
-                   auto st = repo_->AddQuestion({id, r.shop_id, r.conversation_id, r.text, "", true, app_.clock().Now()});
-                   if (!st.ok()) spdlog::warn("robot: learning-loop record not stored: {}", st.message());
+                   questions->push_back({id, r.shop_id, r.conversation_id, r.text, "", true, app_.clock().Now()});
                  }
                  std::lock_guard lock(pending_mu_);
                  pending_[r.conversation_id] = Pending{id, r.text};
                }
+               if (questions->empty()) return;
+               app_.WriteBetweenBatches([this, questions] {
+                 for (const auto& q : *questions) {
+                   auto st = repo_->AddQuestion(q);
+                   if (!st.ok()) spdlog::warn("robot: learning-loop record not stored: {}", st.message());
+                 }
+                 return true;
+               }, [](bool) {});
              });
 }
 

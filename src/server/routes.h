@@ -44,6 +44,8 @@ class Router {
   static Response Error(const core::Status& st);
 
  private:
+  // POST /api/v1/ingest/messages for a shop whose ingest key checked out.
+  void IngestMessage(const store::ShopRow& shop, const Request& req, const Respond& respond);
   App& app_;
   Offload offload_;
   std::string web_dir_;

@@ -1,8 +1,10 @@
 #include "store/store.h"
 
 #include <argon2.h>
+#include <fcntl.h>
 #include <openssl/sha.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <cstring>
@@ -231,6 +233,13 @@ CREATE TABLE robot_questions (
   agent_answer TEXT NOT NULL DEFAULT '', robot_abstained INTEGER NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX robot_questions_by_shop ON robot_questions (shop_id, ts);
 )sql",
+    // 4: indexes for the message write rate. A buyer's messages are found through their
+    // conversation (one per shop and buyer), so the (shop, buyer) index goes; reply-rate reads
+    // select a shop's messages by time.
+    R"sql(
+DROP INDEX messages_by_buyer;
+CREATE INDEX messages_by_shop_time ON messages (shop_id, ts);
+)sql",
 };
 
 sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err) {
@@ -248,7 +257,18 @@ sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err
 
 }  // namespace
 
+// The writer's durable pipeline. The writer thread runs a batch of jobs in one transaction and
+// commits it; with --sync full the commit is not fsynced by SQLite (synchronous=NORMAL) but by
+// the syncer thread, which fdatasync()s the WAL once for every batch committed so far and only
+// then completes their jobs (acknowledges). So the writer runs the next batch while the disk
+// flushes the previous one, and no job is acknowledged before its commit is on disk. The
+// checkpointer copies the WAL back into the database file off both threads.
 struct Store::Impl {
+  struct Batch {
+    std::vector<std::unique_ptr<WriteJob>> jobs;
+    bool committed = false;
+  };
+
   std::string path;
   Options opt;
   sqlite3* writer = nullptr;
@@ -256,26 +276,48 @@ struct Store::Impl {
   // Writer statements.
   Stmt ins_shop, ins_user, ins_member, ins_session, del_session, find_dedupe, ins_message,
       save_conv, ins_event;
+  Stmt begin, commit, rollback, savepoint, release, rollback_to;
 
   // Reader pool.
   std::mutex readers_mu;
   std::vector<sqlite3*> free_readers;
   std::vector<sqlite3*> all_readers;
 
-  // Group-commit queue.
+  // Group commit. Callers queue jobs; the writer runs them in an open transaction and commits
+  // when the syncer is free to flush it (or the batch is full), so there is one commit per
+  // fsync and batches grow with the disk's latency; the syncer makes committed batches durable
+  // and completes their jobs. One mutex guards both hand-overs.
   mutable std::mutex q_mu;
-  std::condition_variable q_cv;
+  std::condition_variable q_cv;  // the writer waits here: jobs queued, or the syncer went idle
   std::deque<std::unique_ptr<WriteJob>> queue;
   bool running = false;
   bool stopping = false;
   std::thread thread;
+  std::condition_variable s_cv;  // the syncer waits here: batches committed, or the writer ended
+  std::deque<Batch> committed_queue;
+  bool syncer_busy = false;  // a batch is committed but not yet completed
+  bool writer_done = false;
+  std::thread syncer;
+  int wal_fd = -1;  // fdatasync target when the syncer owns durability; -1: SQLite syncs
+
+  // WAL checkpoints (writer's wal hook -> checkpointer).
+  std::mutex c_mu;
+  std::condition_variable c_cv;
+  int wal_frames = 0;
+  bool checkpoint_stop = false;
+  std::thread checkpointer;
+  sqlite3* checkpoint_db = nullptr;
 
   ~Impl() {
     // Statements must be finalised before their connection closes.
     ins_shop = Stmt(); ins_user = Stmt(); ins_member = Stmt(); ins_session = Stmt();
     del_session = Stmt(); find_dedupe = Stmt(); ins_message = Stmt(); save_conv = Stmt();
     ins_event = Stmt();
+    begin = Stmt(); commit = Stmt(); rollback = Stmt(); savepoint = Stmt(); release = Stmt();
+    rollback_to = Stmt();
     for (auto* r : all_readers) sqlite3_close(r);
+    if (checkpoint_db) sqlite3_close(checkpoint_db);
+    if (wal_fd >= 0) ::close(wal_fd);
     if (writer) sqlite3_close(writer);
   }
 
@@ -296,35 +338,166 @@ struct Store::Impl {
     free_readers.push_back(r);
   }
 
+  bool Run(Stmt& st) { return st.Reset().Exec().ok(); }
+
+  // Hands a finished batch to the syncer (writer thread).
+  void Hand(std::vector<std::unique_ptr<WriteJob>>& jobs, bool committed) {
+    {
+      std::lock_guard lock(q_mu);
+      committed_queue.push_back(Batch{std::move(jobs), committed});
+      syncer_busy = true;
+    }
+    s_cv.notify_one();
+    jobs.clear();  // moved from: valid, emptied for the next batch
+  }
+
+  // Runs one job inside the open transaction. Returns false when the whole transaction must be
+  // rolled back: a job without a savepoint failed after it had written.
+  bool RunInTransaction(WriteJob& job) {
+    if (job.FailsOnlyBeforeWriting()) {
+      const int64_t before = sqlite3_total_changes64(writer);
+      return job.Run() || sqlite3_total_changes64(writer) == before;
+    }
+    // A job that fails undoes only its own writes; the rest of the batch commits.
+    (void)Run(savepoint);
+    if (!job.Run()) (void)Run(rollback_to);
+    (void)Run(release);
+    return true;
+  }
+
   void Loop() {
-    std::vector<std::unique_ptr<WriteJob>> batch;
+    std::vector<std::unique_ptr<WriteJob>> todo, txn;  // txn: jobs run in the open transaction
+    bool in_txn = false;
+    for (;;) {
+      bool outside = false, stop = false;
+      {
+        std::unique_lock lock(q_mu);
+        q_cv.wait(lock, [&] { return !queue.empty() || stopping || (in_txn && !syncer_busy); });
+        const bool outside_next = !queue.empty() && queue.front()->OutsideTransaction();
+        if (outside_next && !in_txn) {
+          todo.push_back(std::move(queue.front()));
+          queue.pop_front();
+          outside = true;
+        }
+        while (!outside_next && !queue.empty() && !queue.front()->OutsideTransaction() &&
+               txn.size() + todo.size() < opt.max_batch) {
+          todo.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+        stop = stopping && queue.empty();
+      }
+      if (outside) {
+        const bool ok = todo.front()->Run();
+        Hand(todo, ok);
+        continue;
+      }
+      if (!todo.empty() && !in_txn) {
+        in_txn = Run(begin);
+        if (!in_txn) {
+          Hand(todo, false);
+          continue;
+        }
+      }
+      bool intact = true;
+      for (auto& job : todo) {
+        intact = intact && RunInTransaction(*job);
+        txn.push_back(std::move(job));
+      }
+      todo.clear();
+      if (!intact) {
+        (void)Run(rollback);
+        in_txn = false;
+        Hand(txn, false);
+        continue;
+      }
+      if (!in_txn) {
+        if (stop) break;
+        continue;
+      }
+      bool commit_now;
+      {
+        std::lock_guard lock(q_mu);
+        commit_now = !syncer_busy || txn.size() >= opt.max_batch || stopping ||
+                     (!queue.empty() && queue.front()->OutsideTransaction());
+      }
+      if (!commit_now) continue;
+      bool ok = Run(commit);
+      if (!ok) (void)Run(rollback);
+      in_txn = false;
+      Hand(txn, ok);
+    }
+    {
+      std::lock_guard lock(q_mu);
+      writer_done = true;
+    }
+    s_cv.notify_one();
+  }
+
+  // Makes committed batches durable (one fdatasync for all of them) and completes their jobs
+  // in commit order, so events reach sockets in sequence order.
+  void SyncLoop() {
+    std::deque<Batch> ready;
     for (;;) {
       {
         std::unique_lock lock(q_mu);
-        q_cv.wait(lock, [&] { return !queue.empty() || stopping; });
-        if (queue.empty() && stopping) return;
-        while (!queue.empty() && batch.size() < opt.max_batch) {
-          batch.push_back(std::move(queue.front()));
-          queue.pop_front();
+        if (committed_queue.empty()) {
+          syncer_busy = false;
+          q_cv.notify_one();  // the writer may commit what it holds
         }
+        s_cv.wait(lock, [&] { return !committed_queue.empty() || writer_done; });
+        if (committed_queue.empty() && writer_done) return;
+        ready.swap(committed_queue);
       }
-      bool ok = ExecSql(writer, "BEGIN IMMEDIATE").ok();
-      if (ok) {
-        for (auto& job : batch) {
-          (void)ExecSql(writer, "SAVEPOINT job");
-          if (job->Run()) {
-            (void)ExecSql(writer, "RELEASE job");
-          } else {
-            (void)ExecSql(writer, "ROLLBACK TO job");
-            (void)ExecSql(writer, "RELEASE job");
-          }
-        }
-        ok = ExecSql(writer, "COMMIT").ok();
-        if (!ok) (void)ExecSql(writer, "ROLLBACK");
+      bool any_committed = false;
+      for (const auto& b : ready) any_committed = any_committed || b.committed;
+      if (any_committed && wal_fd >= 0 && ::fdatasync(wal_fd) != 0) {
+        // After a failed fsync the page cache may no longer match the disk; acknowledging
+        // anything now could lie. Stop, so a restart recovers from what is really on disk.
+        std::fprintf(stderr, "kefu store: fdatasync of the WAL failed (%s); stopping\n", std::strerror(errno));
+        std::abort();
       }
-      for (auto& job : batch) job->Done(ok);
-      batch.clear();
+      for (auto& b : ready)
+        for (auto& job : b.jobs) job->Done(b.committed);
+      ready.clear();
     }
+  }
+
+  // Passive checkpoints run beside the writer and copy what it committed back into the
+  // database file; SQLite restarts the WAL from its start once everything was copied. A load that
+  // never pauses gives it no such moment, so a large WAL gets a restart checkpoint, which waits
+  // for the writer between two batches.
+  void CheckpointLoop() {
+    constexpr int kPassiveFrames = 4000;   // ~16 MB of 4 KiB pages between passes
+    constexpr int kRestartFrames = 64000;  // ~256 MB of WAL
+    int backfilled = 0;
+    for (;;) {
+      int frames = 0;
+      {
+        std::unique_lock lock(c_mu);
+        c_cv.wait(lock, [&] {
+          if (wal_frames < backfilled) backfilled = 0;  // the WAL was restarted
+          return checkpoint_stop || wal_frames - backfilled >= kPassiveFrames;
+        });
+        if (checkpoint_stop) return;
+        frames = wal_frames;
+      }
+      const int mode = frames >= kRestartFrames ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+      int log = 0, done = 0;
+      if (sqlite3_wal_checkpoint_v2(checkpoint_db, nullptr, mode, &log, &done) != SQLITE_OK) done = 0;
+      std::lock_guard lock(c_mu);
+      backfilled = std::max(done, 0);
+    }
+  }
+
+  // sqlite3_wal_hook: runs on the writer thread after each commit with the WAL's frame count.
+  static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+    auto* impl = static_cast<Impl*>(self);
+    {
+      std::lock_guard lock(impl->c_mu);
+      impl->wal_frames = frames;
+    }
+    impl->c_cv.notify_one();
+    return SQLITE_OK;
   }
 };
 
@@ -333,6 +506,13 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() { StopWriter(); }
 
 core::Result<std::unique_ptr<Store>> Store::Open(const std::string& data_dir, Options opt) {
+  // Memory statistics take a global mutex on every SQLite allocation; nothing reads them. Only
+  // possible before SQLite initialises, so it is done once, before the first connection.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return core::Unavailable("cannot create data directory " + data_dir + ": " + ec.message());
@@ -347,6 +527,13 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& data_dir, Op
   const std::string sync = opt.synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL";
   KEFU_TRY(ExecSql(db, sync.c_str()));
   KEFU_TRY(ExecSql(db, "PRAGMA foreign_keys=ON"));
+  // A batch touches an index page per conversation it writes to; with SQLite's default 2 MB
+  // cache those pages are evicted (and dirty ones spilled to the WAL mid-transaction) between
+  // batches. 64 MB keeps the working set of a busy shop's indexes in memory.
+  KEFU_TRY(ExecSql(db, "PRAGMA cache_size=-65536"));
+  // Each job's savepoint copies the pages it first touches into a sub-journal; in memory it is
+  // emptied at every release, in a temp file it grows through the batch with a write per page.
+  KEFU_TRY(ExecSql(db, "PRAGMA temp_store=MEMORY"));
   KEFU_TRY(ExecSql(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
   int64_t applied = 0;
   {
@@ -379,29 +566,70 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& data_dir, Op
   impl->del_session = Stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
   impl->find_dedupe = Stmt(db, "SELECT seq, id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id FROM messages WHERE dedupe_key = ?");
   impl->ins_message = Stmt(db, "INSERT INTO messages (id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id, dedupe_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-  impl->save_conv = Stmt(db, "INSERT OR REPLACE INTO conversations (id, shop_id, buyer, status, agent_id, skill, created_at, updated_at, waiting_since, last_agent_id, last_agent_at, transfer_note, last_text, last_from, last_ts, unread) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  // An update in place when the row exists: INSERT OR REPLACE would delete and re-insert it,
+  // rewriting both of its index entries on every message.
+  impl->save_conv = Stmt(db, "INSERT INTO conversations (id, shop_id, buyer, status, agent_id, skill, created_at, updated_at, waiting_since, last_agent_id, last_agent_at, transfer_note, last_text, last_from, last_ts, unread) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                               "ON CONFLICT (id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, skill = excluded.skill, updated_at = excluded.updated_at, waiting_since = excluded.waiting_since, last_agent_id = excluded.last_agent_id, last_agent_at = excluded.last_agent_at, transfer_note = excluded.transfer_note, last_text = excluded.last_text, last_from = excluded.last_from, last_ts = excluded.last_ts, unread = excluded.unread");
   impl->ins_event = Stmt(db, "INSERT INTO events (type, shop_id, agent_id, buyer, buyer_visible, data, ts) VALUES (?,?,?,?,?,?,?)");
+  impl->begin = Stmt(db, "BEGIN IMMEDIATE");
+  impl->commit = Stmt(db, "COMMIT");
+  impl->rollback = Stmt(db, "ROLLBACK");
+  impl->savepoint = Stmt(db, "SAVEPOINT job");
+  impl->release = Stmt(db, "RELEASE job");
+  impl->rollback_to = Stmt(db, "ROLLBACK TO job");
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
 void Store::StartWriter() {
   std::lock_guard lock(impl_->q_mu);
   if (impl_->running) return;
-  impl_->running = true;
-  impl_->stopping = false;
-  impl_->thread = std::thread([this] { impl_->Loop(); });
+  Impl& im = *impl_;
+  im.running = true;
+  im.stopping = false;
+  im.writer_done = false;
+  im.syncer_busy = false;
+  im.checkpoint_stop = false;
+  // Durability moves to the syncer (see Impl) when the WAL can be opened for fdatasync;
+  // otherwise SQLite keeps syncing each commit itself.
+  if (im.opt.synchronous != "normal" && im.wal_fd < 0) {
+    im.wal_fd = ::open((im.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  const bool own_sync = im.wal_fd >= 0 || im.opt.synchronous == "normal";
+  if (own_sync) (void)ExecSql(im.writer, "PRAGMA synchronous=NORMAL");
+  std::string err;
+  if (!im.checkpoint_db) im.checkpoint_db = OpenConnection(im.path, false, &err);
+  if (im.checkpoint_db) {
+    (void)ExecSql(im.checkpoint_db, "PRAGMA synchronous=NORMAL");
+    sqlite3_wal_hook(im.writer, &Impl::OnWalCommit, &im);  // replaces SQLite's auto-checkpoint
+    im.checkpointer = std::thread([&im] { im.CheckpointLoop(); });
+  }
+  im.syncer = std::thread([&im] { im.SyncLoop(); });
+  im.thread = std::thread([&im] { im.Loop(); });
 }
 
 void Store::StopWriter() {
+  Impl& im = *impl_;
   {
-    std::lock_guard lock(impl_->q_mu);
-    if (!impl_->running) return;
-    impl_->stopping = true;
+    std::lock_guard lock(im.q_mu);
+    if (!im.running) return;
+    im.stopping = true;
   }
-  impl_->q_cv.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
-  std::lock_guard lock(impl_->q_mu);
-  impl_->running = false;
+  im.q_cv.notify_all();
+  if (im.thread.joinable()) im.thread.join();
+  if (im.syncer.joinable()) im.syncer.join();
+  {
+    std::lock_guard lock(im.c_mu);
+    im.checkpoint_stop = true;
+  }
+  im.c_cv.notify_all();
+  if (im.checkpointer.joinable()) im.checkpointer.join();
+  sqlite3_wal_hook(im.writer, nullptr, nullptr);
+  sqlite3_wal_autocheckpoint(im.writer, 1000);
+  // Writes after this (WriteNow) are synced by SQLite again.
+  const std::string sync = im.opt.synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL";
+  (void)ExecSql(im.writer, sync.c_str());
+  std::lock_guard lock(im.q_mu);
+  im.running = false;
 }
 
 void Store::Submit(std::unique_ptr<WriteJob> job) {
@@ -707,7 +935,8 @@ core::Result<std::vector<Message>> Store::ListMessages(const std::string& conv, 
 core::Result<std::vector<Message>> Store::BuyerMessages(const std::string& shop,
                                                         const std::string& buyer, int limit) {
   return WithReader(impl_.get(), [&](sqlite3* db) -> core::Result<std::vector<Message>> {
-    Stmt q(db, (std::string(kMsgCols) + "WHERE shop_id = ? AND buyer = ? ORDER BY seq DESC LIMIT ?").c_str());
+    Stmt q(db, (std::string(kMsgCols) + "WHERE conversation_id = (SELECT id FROM conversations WHERE "
+                                        "shop_id = ? AND buyer = ?) ORDER BY seq DESC LIMIT ?").c_str());
     q.Bind(shop).Bind(buyer).Bind(int64_t(limit));
     return NewestFirstToOldestFirst(q);
   });

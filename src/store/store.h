@@ -63,12 +63,21 @@ struct Options {
 
 // A unit of work for the writer thread. Run() executes inside the batch's transaction, in a
 // savepoint of its own: returning false rolls back just this job's writes. Done(committed) is
-// called on the writer thread once the batch committed or rolled back.
+// called on the store's completion thread, in commit order, once the batch's commit is durable
+// (committed=true) or it rolled back.
 class WriteJob {
  public:
   virtual ~WriteJob() = default;
   virtual bool Run() = 0;
   virtual void Done(bool committed) = 0;
+  // True: Run() is called alone between two batches with no transaction open, for writes made
+  // through another connection (which would otherwise wait for the writer's lock). Done gets
+  // Run's result.
+  virtual bool OutsideTransaction() const { return false; }
+  // True: the job promises to write nothing when it fails, so it runs without a savepoint of
+  // its own (saving the page copies a savepoint makes). If it fails after writing after all,
+  // the whole batch is rolled back and every job in it completes with committed=false.
+  virtual bool FailsOnlyBeforeWriting() const { return false; }
 };
 
 class Store : public conversation::ReceptionRepository {
@@ -79,7 +88,8 @@ class Store : public conversation::ReceptionRepository {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Starts the writer thread; until then writes run synchronously via WriteNow.
+  // Starts the writer thread (and its completion and checkpoint threads); until then writes run
+  // synchronously via WriteNow.
   void StartWriter();
   // Stops the writer after draining queued jobs.
   void StopWriter();

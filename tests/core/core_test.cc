@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace kefu::core {
 namespace {
 
@@ -83,6 +86,31 @@ TEST(Ids, AreUniqueAndPrefixed) {
   EXPECT_EQ(a.rfind("c_", 0), 0u);
   EXPECT_EQ(a.size(), 22u);
   EXPECT_EQ(NewSecret(16).size(), 32u);
+}
+
+TEST(Ids, SortableIdsSortByTheirTime) {
+  const Timestamp t0 = *ParseRfc3339("2026-03-05T09:00:00.001Z");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i) ids.push_back(NewSortableId("m_", t0 + std::chrono::milliseconds(i * 37)));
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(ids[0].size(), 22u);
+  EXPECT_EQ(ids[0].rfind("m_", 0), 0u);
+  // The same millisecond: distinct ids sharing the time prefix.
+  auto a = NewSortableId("m_", t0), b = NewSortableId("m_", t0);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.substr(0, 12), b.substr(0, 12));
+  // Far apart in time still compares by time (the prefix is the whole millisecond count).
+  EXPECT_LT(NewSortableId("m_", t0), NewSortableId("m_", t0 + std::chrono::hours(24 * 365 * 30)));
+}
+
+TEST(Time, FormatsMillisecondsAndOffsets) {
+  const Timestamp t = *ParseRfc3339("2026-12-31T23:59:59.5-05:30");
+  EXPECT_EQ(FormatRfc3339(t, -330), "2026-12-31T23:59:59.500-05:30");
+  EXPECT_EQ(FormatRfc3339(t, 480), "2027-01-01T13:29:59.500+08:00");
+  EXPECT_EQ(FormatRfc3339(t, 0), "2027-01-01T05:29:59.500Z");
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("1970-01-01T00:00:00Z"), 0), "1970-01-01T00:00:00Z");
+  // Sub-millisecond parts are cut, not rounded.
+  EXPECT_EQ(FormatRfc3339(t + std::chrono::microseconds(999), -330), "2026-12-31T23:59:59.500-05:30");
 }
 
 }  // namespace

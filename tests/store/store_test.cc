@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <condition_variable>
 #include <filesystem>
 #include <thread>
@@ -138,6 +141,111 @@ TEST(Store, GroupCommitRollsBackOnlyFailedJobs) {
   (*st)->Submit(std::make_unique<TestJob>(**st, true, done, committed));
   EXPECT_EQ(done.load(), 201);
   EXPECT_EQ(committed.load(), 200);
+}
+
+// A job given to the writer as a function, with the job kinds the writer distinguishes.
+class FnJob final : public WriteJob {
+ public:
+  FnJob(std::function<bool()> run, std::function<void(bool)> done, bool no_undo, bool outside = false)
+      : run_(std::move(run)), done_(std::move(done)), no_undo_(no_undo), outside_(outside) {}
+  bool Run() override { return run_(); }
+  void Done(bool c) override { done_(c); }
+  bool FailsOnlyBeforeWriting() const override { return no_undo_; }
+  bool OutsideTransaction() const override { return outside_; }
+
+ private:
+  std::function<bool()> run_;
+  std::function<void(bool)> done_;
+  bool no_undo_, outside_;
+};
+
+TEST(Store, JobWithoutSavepointFailingBeforeWritingLeavesTheBatchAlone) {
+  const auto dir = TempDir();
+  auto st = Store::Open(dir);
+  ASSERT_TRUE(st.ok());
+  Store& s = **st;
+  s.StartWriter();
+  std::vector<std::pair<int, bool>> done;  // completion order with the outcome
+  std::mutex mu;
+  auto record = [&](int i) { return [&, i](bool c) { std::lock_guard l(mu); done.emplace_back(i, c); }; };
+  for (int i = 0; i < 30; ++i) {
+    const bool fail = i % 3 == 0;
+    s.Submit(std::make_unique<FnJob>([&s, fail, i] {
+      if (fail) return false;  // before any write
+      Message m = Msg("c3", "m" + std::to_string(i));
+      return s.InsertMessage(m, "").ok();
+    }, record(i), true));
+  }
+  s.StopWriter();
+  ASSERT_EQ(done.size(), 30u);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(done[size_t(i)].first, i) << "jobs complete in submission order";
+    EXPECT_TRUE(done[size_t(i)].second) << "a job that wrote nothing does not fail the batch";
+  }
+  EXPECT_EQ(s.ListMessages("c3", 0, 100)->size(), 20u);
+}
+
+TEST(Store, JobWithoutSavepointFailingAfterWritingRollsBackItsBatch) {
+  const auto dir = TempDir();
+  auto st = Store::Open(dir);
+  ASSERT_TRUE(st.ok());
+  Store& s = **st;
+  // Before the writer starts, one committed message that must survive.
+  Message first = Msg("c4", "before");
+  ASSERT_TRUE(s.WriteNow([&] { return s.InsertMessage(first, ""); }).ok());
+  s.StartWriter();
+  std::atomic<int> committed{0}, completed{0};
+  std::mutex gate;
+  gate.lock();  // holds the writer inside the first job so the next three share its batch
+  auto count = [&](bool c) { committed += c; ++completed; };
+  s.Submit(std::make_unique<FnJob>([&] { std::lock_guard l(gate); Message m = Msg("c4", "a"); return s.InsertMessage(m, "").ok(); }, count, true));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  s.Submit(std::make_unique<FnJob>([&] { Message m = Msg("c4", "b"); return s.InsertMessage(m, "").ok(); }, count, true));
+  s.Submit(std::make_unique<FnJob>([&] { Message m = Msg("c4", "half"); (void)s.InsertMessage(m, ""); return false; }, count, true));
+  s.Submit(std::make_unique<FnJob>([&] { Message m = Msg("c4", "c"); return s.InsertMessage(m, "").ok(); }, count, true));
+  gate.unlock();
+  s.StopWriter();
+  EXPECT_EQ(completed.load(), 4);
+  auto msgs = s.ListMessages("c4", 0, 100);
+  ASSERT_TRUE(msgs.ok());
+  // Whatever shared a transaction with the half-written job is gone and reported uncommitted;
+  // nothing committed earlier is touched.
+  EXPECT_EQ(int(msgs->size()) - 1, committed.load());
+  EXPECT_EQ(msgs->front().text, "before");
+  for (const auto& m : *msgs) EXPECT_NE(m.text, "half");
+  EXPECT_LT(committed.load(), 4);
+}
+
+TEST(Store, JobOutsideTransactionRunsBetweenBatches) {
+  const auto dir = TempDir();
+  auto st = Store::Open(dir);
+  ASSERT_TRUE(st.ok());
+  Store& s = **st;
+  s.StartWriter();
+  std::atomic<int> outside_ran{0}, in_txn_seen{0};
+  std::vector<int> order;
+  std::mutex mu;
+  for (int i = 0; i < 40; ++i) {
+    const bool outside = i % 10 == 5;
+    s.Submit(std::make_unique<FnJob>(
+        [&, outside, i] {
+          // A reader sees every message queued before an outside job: its batch committed.
+          if (outside) {
+            ++outside_ran;
+            auto n = s.CountMessages();
+            if (n.ok() && *n == i - i / 10) ++in_txn_seen;
+            return true;
+          }
+          Message m = Msg("c5", "m");
+          return s.InsertMessage(m, "").ok();
+        },
+        [&, i](bool c) { std::lock_guard l(mu); if (c) order.push_back(i); }, false, outside));
+  }
+  s.StopWriter();
+  EXPECT_EQ(outside_ran.load(), 4);
+  EXPECT_EQ(in_txn_seen.load(), 4) << "everything queued before an outside job was committed first";
+  ASSERT_EQ(order.size(), 40u);
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
 }
 
 TEST(Passwords, Argon2idVerifies) {
