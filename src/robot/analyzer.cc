@@ -9,18 +9,14 @@
 #include <map>
 #include <mutex>
 
-#include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
 
 #include "embedded/robot_data.h"
+#include "text/text.h"
 
 namespace kefu::robot::internal {
 namespace {
 
-bool IsHan(char32_t c) {
-  return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FA1F);
-}
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 bool IsLatin(char32_t c) { return (c >= 'a' && c <= 'z'); }
 
@@ -35,80 +31,21 @@ std::u32string Utf8To32(std::string_view s) {
   return out;
 }
 
-// Traditional -> simplified single characters from OpenCC's TSCharacters.txt (first value).
-const std::unordered_map<char32_t, char32_t>& TsMap() {
-  static const auto* map = [] {
-    auto* m = new std::unordered_map<char32_t, char32_t>();
-    std::string_view text = kefu::embedded::robot_data("data/robot/TSCharacters.txt");
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t nl = text.find('\n', pos);
-      if (nl == std::string_view::npos) nl = text.size();
-      std::string_view line = text.substr(pos, nl - pos);
-      pos = nl + 1;
-      if (line.empty() || line[0] == '#') continue;
-      size_t tab = line.find('\t');
-      if (tab == std::string_view::npos) continue;
-      std::u32string k = Utf8To32(line.substr(0, tab));
-      std::string_view rest = line.substr(tab + 1);
-      size_t sp = rest.find(' ');
-      std::u32string v = Utf8To32(rest.substr(0, sp));
-      if (k.size() == 1 && v.size() == 1) (*m)[k[0]] = v[0];
-    }
-    return m;
-  }();
-  return *map;
-}
-
 }  // namespace
 
 std::u32string NormalizeToCodePoints(std::string_view text) {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCCasefoldInstance(status);
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
-  icu::UnicodeString n;
-  if (U_SUCCESS(status)) {
-    n = nfkc->normalize(u, status);
-  }
-  if (U_FAILURE(status)) n = u;
-  const auto& ts = TsMap();
-  std::u32string out;
-  out.reserve(n.length());
-  for (int32_t i = 0; i < n.length();) {
-    UChar32 c = n.char32At(i);
-    i += U16_LENGTH(c);
-    char32_t cp = static_cast<char32_t>(c);
-    if (cp >= 0x2E80) {
-      auto it = ts.find(cp);
-      if (it != ts.end()) cp = it->second;
-    }
-    out.push_back(cp);
-  }
-  return out;
+  // The text module's normalisation (the compliance guard's), keeping separators: they end a
+  // Chinese run, and a question's parts should not run into each other. Digit words stay
+  // words (一件 is not 1件).
+  static constexpr text::NormalizeOptions kOptions{.fold = true, .simplify = true,
+                                                   .drop_separators = false, .digit_words = false};
+  auto n = text::Normalize(text, kOptions);
+  if (n.ok()) return std::move(n->text);
+  // Invalid UTF-8 (a buyer's text is never rejected): bad bytes become U+FFFD first.
+  return text::Normalize(Utf8To32(text), kOptions).text;
 }
 
-std::string ToUtf8(std::u32string_view s) {
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (char32_t c : s) {
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-  return out;
-}
+std::string ToUtf8(std::u32string_view s) { return text::EncodeUtf8(s); }
 
 Analyzer::Analyzer(const Lexicon& lexicon,
                    const std::vector<std::vector<std::string>>& extra_synonyms,
@@ -203,8 +140,8 @@ void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* word
   while (i < s.size()) {
     char32_t c = s[i];
     size_t j = i + 1;
-    if (IsHan(c)) {
-      while (j < s.size() && IsHan(s[j])) ++j;
+    if (text::IsHan(c)) {
+      while (j < s.size() && text::IsHan(s[j])) ++j;
       seg.clear();
       Segment(std::u32string_view(s).substr(i, j - i), &seg);
       std::u32string stream;

@@ -75,7 +75,8 @@ core::Result<Lexicon> ParseLexicon(std::string_view dict, std::string_view synon
 // The lexicon shipped in data/robot/ (embedded into the binary). Thread-safe.
 const Lexicon& DefaultLexicon();
 
-// NFKC, case folding and traditional -> simplified characters ("請問發貨" -> "请问发货").
+// NFKC, case folding and traditional -> simplified characters ("請問發貨" -> "请问发货"), by
+// text::Normalize with separators kept.
 // Invalid UTF-8 bytes become U+FFFD. Thread-safe.
 std::string Normalize(std::string_view text);
 
