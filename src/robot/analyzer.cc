@@ -33,6 +33,50 @@ std::u32string Utf8To32(std::string_view s) {
 
 }  // namespace
 
+std::u32string CollapseAnotA(std::u32string s) {
+  // 包不包邮 -> 包邮, 能不能 -> 能, 有没有 -> 有, 可不可以 -> 可以: the A-not-A question is a yes/no
+  // question about A, and its first half only repeats A (and the 不 would read as a negation).
+  std::u32string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i + 2 < s.size() && (s[i + 1] == U'不' || s[i + 1] == U'没') && s[i] == s[i + 2] &&
+        text::IsHan(s[i])) {
+      ++i;  // skip A and 不; A is written by the next round
+      continue;
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+uint32_t IntentMask(std::u32string_view s) {
+  // What kind of answer the buyer wants, from the question words (a coarse, fixed list; the
+  // words are matched in the normalised text, so segmentation does not matter).
+  struct Cue {
+    std::u32string_view text;
+    uint32_t mask;
+  };
+  static constexpr Cue kCues[] = {
+      {U"多久", kIntentWhen}, {U"多长时间", kIntentWhen}, {U"什么时候", kIntentWhen},
+      {U"啥时候", kIntentWhen}, {U"几天", kIntentWhen}, {U"多少天", kIntentWhen},
+      {U"何时", kIntentWhen}, {U"几时", kIntentWhen}, {U"哪天", kIntentWhen},
+      {U"几号", kIntentWhen}, {U"几点", kIntentWhen}, {U"要等", kIntentWhen},
+      {U"多少钱", kIntentAmount}, {U"多少", kIntentAmount}, {U"几块", kIntentAmount},
+      {U"价格", kIntentAmount}, {U"几个", kIntentAmount}, {U"几件", kIntentAmount},
+      {U"怎么", kIntentHow}, {U"如何", kIntentHow}, {U"怎样", kIntentHow}, {U"咋", kIntentHow},
+      {U"哪里", kIntentWhere}, {U"哪儿", kIntentWhere}, {U"在哪", kIntentWhere},
+      {U"什么地方", kIntentWhere}, {U"哪个", kIntentWhich}, {U"哪家", kIntentWhich},
+      {U"什么", kIntentWhich}, {U"啥", kIntentWhich}, {U"哪些", kIntentWhich},
+      {U"为什么", kIntentWhy}, {U"为啥", kIntentWhy}, {U"怎么回事", kIntentWhy},
+      {U"咋回事", kIntentWhy}, {U"怎么还", kIntentWhy}, {U"还没", kIntentWhy},
+  };
+  uint32_t mask = 0;
+  for (const auto& cue : kCues) {
+    if (s.find(cue.text) != std::u32string_view::npos) mask |= cue.mask;
+  }
+  return mask;
+}
+
 std::u32string NormalizeToCodePoints(std::string_view text) {
   // The text module's normalisation (the compliance guard's), keeping separators: they end a
   // Chinese run, and a question's parts should not run into each other. Digit words stay
@@ -68,16 +112,45 @@ Analyzer::Analyzer(const Lexicon& lexicon,
   // Product names must stay whole, so they outweigh any split.
   for (const auto& w : extra_words) add(w, kDefaultFreq * 5);
 
-  for (const auto& [w, f] : freq) total_ += f;
-  // Unknown single characters: rarer than any listed word.
-  unknown_logp_ = static_cast<float>(std::log(1.0 / (total_ * 10)));
+  // Shop words and general words each form a distribution; a word's probability mixes them
+  // (Lexicon::general_share), so shop talk keeps its own ranks and general words (详细, 城市,
+  // 平时) stop falling apart into single characters.
+  double shop_total = 0, general_total = 0;
+  for (const auto& [w, f] : freq) shop_total += f;
+  std::unordered_map<std::u32string, double> general;
+  general.reserve(lexicon.general_words.size());
+  for (const auto& [w, f] : lexicon.general_words) {
+    // Character by character (table lookups): the full normalisation of 78k words would cost
+    // every Matcher::Build a few hundred milliseconds.
+    auto decoded = text::DecodeUtf8(w);
+    if (!decoded.ok()) continue;
+    std::u32string n;
+    for (char32_t c : *decoded) n += text::NormalizeChar(c);
+    if (n.empty()) continue;
+    auto& slot = general[n];
+    slot = std::max(slot, f);
+    general_total += f;
+  }
+  const double share = general.empty() ? 0.0 : std::clamp(lexicon.general_share, 0.0, 1.0);
+  for (const auto& [w, f] : general) freq.emplace(w, 0.0);
+  double min_p = 1;
   for (const auto& [w, f] : freq) {
+    double p = shop_total > 0 ? (1 - share) * f / shop_total : 0;
+    if (share > 0) {
+      auto it = general.find(w);
+      if (it != general.end()) p += share * it->second / general_total;
+    }
+    if (!(p > 0)) continue;
+    min_p = std::min(min_p, p);
     storage_.push_back(w);
     std::u32string_view key = storage_.back();
-    logp_[key] = static_cast<float>(std::log(f / total_));
-    min_logp_ = std::min(min_logp_, logp_[key]);
+    logp_[key] = static_cast<float>(std::log(p));
     max_len_ = std::max(max_len_, key.size());
   }
+  // Unknown single characters: rarer than any listed word.
+  unknown_logp_ = static_cast<float>(std::log(min_p / 10));
+  // Rarity 1 is a word seen once in the larger of the two counts.
+  rarity_scale_ = -std::log(std::max(min_p, 1e-300));
   auto view_of = [&](const std::string& w) -> std::u32string_view {
     std::u32string n = NormalizeToCodePoints(w);
     auto it = logp_.find(n);
@@ -125,7 +198,7 @@ void Analyzer::Segment(std::u32string_view run, std::vector<std::u32string_view>
 void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* words,
                         std::vector<bool>* is_number,
                         std::vector<std::u32string>* cjk_streams) const {
-  std::u32string s = NormalizeToCodePoints(text);
+  std::u32string s = CollapseAnotA(NormalizeToCodePoints(text));
   auto emit = [&](std::u32string_view w, bool number, std::u32string* stream) {
     if (stop_.count(w)) return;
     auto it = canon_.find(w);
@@ -158,6 +231,10 @@ void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* word
   }
 }
 
+uint32_t Analyzer::Intent(std::string_view text) const {
+  return IntentMask(NormalizeToCodePoints(text));
+}
+
 std::vector<Term> Analyzer::Analyze(std::string_view text) const {
   std::vector<std::u32string> words;
   std::vector<bool> is_number;
@@ -187,9 +264,8 @@ double Analyzer::Rarity(std::string_view utf8_word) const {
   // Single characters outside the dictionary are mostly function characters; longer unknown
   // strings are content (product words, places) and weigh fully.
   if (it == logp_.end()) return w.size() == 1 ? 0.5 : 1.0;
-  // Linear in log-probability between the most frequent word (0.2) and never seen (1).
-  double max_lp = std::log(std::max(total_, 1.0));  // -logp of the rarest possible word
-  double r = -it->second / max_lp;
+  // Linear in log-probability between the most frequent words (0.2) and the rarest (1).
+  double r = -it->second / rarity_scale_;
   return std::clamp(r, 0.2, 1.0);
 }
 
@@ -212,7 +288,7 @@ std::string Normalize(std::string_view text) {
 }
 
 core::Result<Lexicon> ParseLexicon(std::string_view dict, std::string_view synonyms,
-                                   std::string_view stopwords) {
+                                   std::string_view stopwords, std::string_view general_dict) {
   Lexicon lex;
   auto lines = [](std::string_view text, auto fn) -> core::Status {
     size_t pos = 0, no = 0;
@@ -250,6 +326,15 @@ core::Result<Lexicon> ParseLexicon(std::string_view dict, std::string_view synon
     lex.words.emplace_back(f[0], freq);
     return core::Status::Ok();
   }));
+  KEFU_TRY(lines(general_dict, [&](size_t no, const std::vector<std::string>& f) -> core::Status {
+    char* end = nullptr;
+    const double freq = f.size() == 2 ? std::strtod(f[1].c_str(), &end) : 0;
+    if (f.size() != 2 || end == f[1].c_str() || *end != '\0' || !(freq > 0)) {
+      return core::InvalidArgument("general dict line " + std::to_string(no) + ": want `word frequency`");
+    }
+    lex.general_words.emplace_back(f[0], freq);
+    return core::Status::Ok();
+  }));
   KEFU_TRY(lines(synonyms, [&](size_t, const std::vector<std::string>& f) -> core::Status {
     lex.synonym_groups.push_back(f);
     return core::Status::Ok();
@@ -265,7 +350,8 @@ const Lexicon& DefaultLexicon() {
   static const Lexicon* lex = [] {
     auto r = ParseLexicon(kefu::embedded::robot_data("data/robot/dict.txt"),
                           kefu::embedded::robot_data("data/robot/synonyms.txt"),
-                          kefu::embedded::robot_data("data/robot/stopwords.txt"));
+                          kefu::embedded::robot_data("data/robot/stopwords.txt"),
+                          kefu::embedded::robot_data("data/robot/general-words.txt"));
     KEFU_DCHECK(r.ok(), "the embedded lexicon in data/robot/ must parse");
     return new Lexicon(std::move(r).value());
   }();
