@@ -2,7 +2,7 @@
 // Output: one line per question, in input order:
 //   {"id","faq_id": str|null,"score": float,"candidates":[{"faq_id","score"}]}
 // faq_id null means the robot abstains and hands the buyer to a human.
-// `--explain` adds "reason", "terms" and "matched_question" to each line.
+// `--explain` adds "reason", "confidence", "terms" and "matched_question" to each line.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -76,10 +76,14 @@ int Match(const std::vector<std::string>& args) {
   kefu::robot::MatcherOptions options;
   if (auto t = parsed->Get("threshold")) {
     char* end = nullptr;
-    options.threshold = std::strtod(t->c_str(), &end);
-    if (end == t->c_str() || *end || options.threshold < 0 || options.threshold > 1) {
+    // The confidence the robot needs to answer (the decision model's cut; the plain threshold
+    // rule's when a build has no model).
+    const double v = std::strtod(t->c_str(), &end);
+    if (end == t->c_str() || *end || v < 0 || v > 1) {
       return kefu::cli::UsageError(kCmd, "--threshold must be a number in [0, 1]");
     }
+    options.threshold = v;
+    options.answer_confidence = v;
   }
   const bool explain = parsed->Has("explain");
 
@@ -110,7 +114,8 @@ int Match(const std::vector<std::string>& args) {
     }
     out += "]";
     if (explain) {
-      out += ",\"reason\":" + Quote(r.reason) + ",\"matched_question\":" + Quote(r.matched_question) +
+      out += ",\"reason\":" + Quote(r.reason) + ",\"confidence\":" + Num(r.confidence) +
+             ",\"matched_question\":" + Quote(r.matched_question) +
              ",\"terms\":[";
       for (size_t i = 0; i < r.matched_terms.size(); ++i) out += (i ? "," : "") + Quote(r.matched_terms[i]);
       out += "]";

@@ -9,18 +9,14 @@
 #include <map>
 #include <mutex>
 
-#include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
 
 #include "embedded/robot_data.h"
+#include "text/text.h"
 
 namespace kefu::robot::internal {
 namespace {
 
-bool IsHan(char32_t c) {
-  return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FA1F);
-}
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 bool IsLatin(char32_t c) { return (c >= 'a' && c <= 'z'); }
 
@@ -35,80 +31,65 @@ std::u32string Utf8To32(std::string_view s) {
   return out;
 }
 
-// Traditional -> simplified single characters from OpenCC's TSCharacters.txt (first value).
-const std::unordered_map<char32_t, char32_t>& TsMap() {
-  static const auto* map = [] {
-    auto* m = new std::unordered_map<char32_t, char32_t>();
-    std::string_view text = kefu::embedded::robot_data("data/robot/TSCharacters.txt");
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t nl = text.find('\n', pos);
-      if (nl == std::string_view::npos) nl = text.size();
-      std::string_view line = text.substr(pos, nl - pos);
-      pos = nl + 1;
-      if (line.empty() || line[0] == '#') continue;
-      size_t tab = line.find('\t');
-      if (tab == std::string_view::npos) continue;
-      std::u32string k = Utf8To32(line.substr(0, tab));
-      std::string_view rest = line.substr(tab + 1);
-      size_t sp = rest.find(' ');
-      std::u32string v = Utf8To32(rest.substr(0, sp));
-      if (k.size() == 1 && v.size() == 1) (*m)[k[0]] = v[0];
-    }
-    return m;
-  }();
-  return *map;
-}
-
 }  // namespace
 
-std::u32string NormalizeToCodePoints(std::string_view text) {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCCasefoldInstance(status);
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
-  icu::UnicodeString n;
-  if (U_SUCCESS(status)) {
-    n = nfkc->normalize(u, status);
-  }
-  if (U_FAILURE(status)) n = u;
-  const auto& ts = TsMap();
+std::u32string CollapseAnotA(std::u32string s) {
+  // 包不包邮 -> 包邮, 能不能 -> 能, 有没有 -> 有, 可不可以 -> 可以: the A-not-A question is a yes/no
+  // question about A, and its first half only repeats A (and the 不 would read as a negation).
   std::u32string out;
-  out.reserve(n.length());
-  for (int32_t i = 0; i < n.length();) {
-    UChar32 c = n.char32At(i);
-    i += U16_LENGTH(c);
-    char32_t cp = static_cast<char32_t>(c);
-    if (cp >= 0x2E80) {
-      auto it = ts.find(cp);
-      if (it != ts.end()) cp = it->second;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i + 2 < s.size() && (s[i + 1] == U'不' || s[i + 1] == U'没') && s[i] == s[i + 2] &&
+        text::IsHan(s[i])) {
+      ++i;  // skip A and 不; A is written by the next round
+      continue;
     }
-    out.push_back(cp);
+    out.push_back(s[i]);
   }
   return out;
 }
 
-std::string ToUtf8(std::u32string_view s) {
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (char32_t c : s) {
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
+uint32_t IntentMask(std::u32string_view s) {
+  // What kind of answer the buyer wants, from the question words (a coarse, fixed list; the
+  // words are matched in the normalised text, so segmentation does not matter).
+  struct Cue {
+    std::u32string_view text;
+    uint32_t mask;
+  };
+  static constexpr Cue kCues[] = {
+      {U"多久", kIntentWhen}, {U"多长时间", kIntentWhen}, {U"什么时候", kIntentWhen},
+      {U"啥时候", kIntentWhen}, {U"几天", kIntentWhen}, {U"多少天", kIntentWhen},
+      {U"何时", kIntentWhen}, {U"几时", kIntentWhen}, {U"哪天", kIntentWhen},
+      {U"几号", kIntentWhen}, {U"几点", kIntentWhen}, {U"要等", kIntentWhen},
+      {U"多少钱", kIntentAmount}, {U"多少", kIntentAmount}, {U"几块", kIntentAmount},
+      {U"价格", kIntentAmount}, {U"几个", kIntentAmount}, {U"几件", kIntentAmount},
+      {U"怎么", kIntentHow}, {U"如何", kIntentHow}, {U"怎样", kIntentHow}, {U"咋", kIntentHow},
+      {U"哪里", kIntentWhere}, {U"哪儿", kIntentWhere}, {U"在哪", kIntentWhere},
+      {U"什么地方", kIntentWhere}, {U"哪个", kIntentWhich}, {U"哪家", kIntentWhich},
+      {U"什么", kIntentWhich}, {U"啥", kIntentWhich}, {U"哪些", kIntentWhich},
+      {U"为什么", kIntentWhy}, {U"为啥", kIntentWhy}, {U"怎么回事", kIntentWhy},
+      {U"咋回事", kIntentWhy}, {U"怎么还", kIntentWhy}, {U"还没", kIntentWhy},
+  };
+  uint32_t mask = 0;
+  for (const auto& cue : kCues) {
+    if (s.find(cue.text) != std::u32string_view::npos) mask |= cue.mask;
   }
-  return out;
+  return mask;
 }
+
+std::u32string NormalizeToCodePoints(std::string_view text) {
+  // The text module's normalisation (the compliance guard's), keeping separators: they end a
+  // Chinese run, and a question's parts should not run into each other. Digit words stay
+  // words (一件 is not 1件).
+  static constexpr text::NormalizeOptions kOptions{.fold = true, .simplify = true,
+                                                   .drop_separators = false, .digit_words = false};
+  auto n = text::Normalize(text, kOptions);
+  if (n.ok()) return std::move(n->text);
+  // Invalid UTF-8 (a buyer's text is never rejected): bad bytes become U+FFFD first.
+  return text::Normalize(Utf8To32(text), kOptions).text;
+}
+
+std::string ToUtf8(std::u32string_view s) { return text::EncodeUtf8(s); }
 
 Analyzer::Analyzer(const Lexicon& lexicon,
                    const std::vector<std::vector<std::string>>& extra_synonyms,
@@ -131,16 +112,45 @@ Analyzer::Analyzer(const Lexicon& lexicon,
   // Product names must stay whole, so they outweigh any split.
   for (const auto& w : extra_words) add(w, kDefaultFreq * 5);
 
-  for (const auto& [w, f] : freq) total_ += f;
-  // Unknown single characters: rarer than any listed word.
-  unknown_logp_ = static_cast<float>(std::log(1.0 / (total_ * 10)));
+  // Shop words and general words each form a distribution; a word's probability mixes them
+  // (Lexicon::general_share), so shop talk keeps its own ranks and general words (详细, 城市,
+  // 平时) stop falling apart into single characters.
+  double shop_total = 0, general_total = 0;
+  for (const auto& [w, f] : freq) shop_total += f;
+  std::unordered_map<std::u32string, double> general;
+  general.reserve(lexicon.general_words.size());
+  for (const auto& [w, f] : lexicon.general_words) {
+    // Character by character (table lookups): the full normalisation of 78k words would cost
+    // every Matcher::Build a few hundred milliseconds.
+    auto decoded = text::DecodeUtf8(w);
+    if (!decoded.ok()) continue;
+    std::u32string n;
+    for (char32_t c : *decoded) n += text::NormalizeChar(c);
+    if (n.empty()) continue;
+    auto& slot = general[n];
+    slot = std::max(slot, f);
+    general_total += f;
+  }
+  const double share = general.empty() ? 0.0 : std::clamp(lexicon.general_share, 0.0, 1.0);
+  for (const auto& [w, f] : general) freq.emplace(w, 0.0);
+  double min_p = 1;
   for (const auto& [w, f] : freq) {
+    double p = shop_total > 0 ? (1 - share) * f / shop_total : 0;
+    if (share > 0) {
+      auto it = general.find(w);
+      if (it != general.end()) p += share * it->second / general_total;
+    }
+    if (!(p > 0)) continue;
+    min_p = std::min(min_p, p);
     storage_.push_back(w);
     std::u32string_view key = storage_.back();
-    logp_[key] = static_cast<float>(std::log(f / total_));
-    min_logp_ = std::min(min_logp_, logp_[key]);
+    logp_[key] = static_cast<float>(std::log(p));
     max_len_ = std::max(max_len_, key.size());
   }
+  // Unknown single characters: rarer than any listed word.
+  unknown_logp_ = static_cast<float>(std::log(min_p / 10));
+  // Rarity 1 is a word seen once in the larger of the two counts.
+  rarity_scale_ = -std::log(std::max(min_p, 1e-300));
   auto view_of = [&](const std::string& w) -> std::u32string_view {
     std::u32string n = NormalizeToCodePoints(w);
     auto it = logp_.find(n);
@@ -188,7 +198,7 @@ void Analyzer::Segment(std::u32string_view run, std::vector<std::u32string_view>
 void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* words,
                         std::vector<bool>* is_number,
                         std::vector<std::u32string>* cjk_streams) const {
-  std::u32string s = NormalizeToCodePoints(text);
+  std::u32string s = CollapseAnotA(NormalizeToCodePoints(text));
   auto emit = [&](std::u32string_view w, bool number, std::u32string* stream) {
     if (stop_.count(w)) return;
     auto it = canon_.find(w);
@@ -203,8 +213,8 @@ void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* word
   while (i < s.size()) {
     char32_t c = s[i];
     size_t j = i + 1;
-    if (IsHan(c)) {
-      while (j < s.size() && IsHan(s[j])) ++j;
+    if (text::IsHan(c)) {
+      while (j < s.size() && text::IsHan(s[j])) ++j;
       seg.clear();
       Segment(std::u32string_view(s).substr(i, j - i), &seg);
       std::u32string stream;
@@ -219,6 +229,10 @@ void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* word
     }
     i = j;
   }
+}
+
+uint32_t Analyzer::Intent(std::string_view text) const {
+  return IntentMask(NormalizeToCodePoints(text));
 }
 
 std::vector<Term> Analyzer::Analyze(std::string_view text) const {
@@ -250,9 +264,8 @@ double Analyzer::Rarity(std::string_view utf8_word) const {
   // Single characters outside the dictionary are mostly function characters; longer unknown
   // strings are content (product words, places) and weigh fully.
   if (it == logp_.end()) return w.size() == 1 ? 0.5 : 1.0;
-  // Linear in log-probability between the most frequent word (0.2) and never seen (1).
-  double max_lp = std::log(std::max(total_, 1.0));  // -logp of the rarest possible word
-  double r = -it->second / max_lp;
+  // Linear in log-probability between the most frequent words (0.2) and the rarest (1).
+  double r = -it->second / rarity_scale_;
   return std::clamp(r, 0.2, 1.0);
 }
 
@@ -275,7 +288,7 @@ std::string Normalize(std::string_view text) {
 }
 
 core::Result<Lexicon> ParseLexicon(std::string_view dict, std::string_view synonyms,
-                                   std::string_view stopwords) {
+                                   std::string_view stopwords, std::string_view general_dict) {
   Lexicon lex;
   auto lines = [](std::string_view text, auto fn) -> core::Status {
     size_t pos = 0, no = 0;
@@ -313,6 +326,15 @@ core::Result<Lexicon> ParseLexicon(std::string_view dict, std::string_view synon
     lex.words.emplace_back(f[0], freq);
     return core::Status::Ok();
   }));
+  KEFU_TRY(lines(general_dict, [&](size_t no, const std::vector<std::string>& f) -> core::Status {
+    char* end = nullptr;
+    const double freq = f.size() == 2 ? std::strtod(f[1].c_str(), &end) : 0;
+    if (f.size() != 2 || end == f[1].c_str() || *end != '\0' || !(freq > 0)) {
+      return core::InvalidArgument("general dict line " + std::to_string(no) + ": want `word frequency`");
+    }
+    lex.general_words.emplace_back(f[0], freq);
+    return core::Status::Ok();
+  }));
   KEFU_TRY(lines(synonyms, [&](size_t, const std::vector<std::string>& f) -> core::Status {
     lex.synonym_groups.push_back(f);
     return core::Status::Ok();
@@ -328,7 +350,8 @@ const Lexicon& DefaultLexicon() {
   static const Lexicon* lex = [] {
     auto r = ParseLexicon(kefu::embedded::robot_data("data/robot/dict.txt"),
                           kefu::embedded::robot_data("data/robot/synonyms.txt"),
-                          kefu::embedded::robot_data("data/robot/stopwords.txt"));
+                          kefu::embedded::robot_data("data/robot/stopwords.txt"),
+                          kefu::embedded::robot_data("data/robot/general-words.txt"));
     KEFU_DCHECK(r.ok(), "the embedded lexicon in data/robot/ must parse");
     return new Lexicon(std::move(r).value());
   }();

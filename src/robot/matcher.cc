@@ -53,6 +53,7 @@ struct Matcher::Impl {
   // entry -> sorted ids of the words its phrasings or its answer use (second-stage coverage).
   std::vector<std::vector<uint32_t>> entry_vocab;
   std::vector<std::string_view> doc_text;
+  std::vector<uint32_t> entry_intent;  // entry -> union of its phrasings' IntentMask
   double unknown_idf = 0;
 };
 
@@ -78,7 +79,9 @@ core::Result<Matcher> Matcher::Build(std::vector<FaqEntry> kb, const Lexicon& le
     std::vector<const std::string*> texts{&e.question};
     for (const auto& s : e.similar) texts.push_back(&s);
     std::vector<uint32_t> entry_terms;
+    uint32_t intent = 0;
     for (const std::string* t : texts) {
+      intent |= m.analyzer.Intent(*t);
       Impl::Doc doc{ei, {}, 0};
       for (auto& term : m.analyzer.Analyze(*t)) {
         auto [it, inserted] = m.term_ids.emplace(term.key, m.term_text.size());
@@ -131,6 +134,7 @@ core::Result<Matcher> Matcher::Build(std::vector<FaqEntry> kb, const Lexicon& le
     std::sort(vocab.begin(), vocab.end());
     vocab.erase(std::unique(vocab.begin(), vocab.end()), vocab.end());
     m.entry_vocab.push_back(std::move(vocab));
+    m.entry_intent.push_back(intent);
   }
   m.entry_docs.resize(m.kb.size(), 0);
   const double n = std::max<size_t>(m.kb.size(), 1);
@@ -180,16 +184,20 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
   if (entry_acc.size() < m.kb.size()) entry_acc.assign(m.kb.size(), 0.f);
   touched.clear();
   entry_touched.clear();
-  double query_total = 0;
+  double query_total = 0, unknown_total = 0;
+  size_t query_words = 0;
   std::vector<uint32_t> query_ids;
   for (const auto& term : terms) {
+    if (term.kind == internal::TermKind::kWord || term.kind == internal::TermKind::kNumber) ++query_words;
     auto it = m.term_ids.find(term.key);
     if (it == m.term_ids.end()) {
       // Only unknown words count against the match: the bigrams and characters of an unknown
       // word would count it again, and bigrams across word boundaries are mostly noise.
       if (term.kind == internal::TermKind::kBigram || term.kind == internal::TermKind::kUnigram) continue;
       const double rarity = term.kind == internal::TermKind::kWord ? m.analyzer.Rarity(term.text) : 1.0;
-      query_total += m.KindWeight(term.kind) * m.unknown_idf * m.options.unknown_weight * rarity;
+      const double w = m.KindWeight(term.kind) * m.unknown_idf * m.options.unknown_weight * rarity;
+      query_total += w;
+      unknown_total += w;
       continue;
     }
     const uint32_t t = it->second;
@@ -210,6 +218,7 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
   struct Best {
     double f1 = 0, f2 = 0;
     uint32_t doc = 0;
+    double precision = 0, recall = 0;  // of the best phrasing
   };
   std::unordered_map<uint32_t, Best> best;
   const double b2 = m.options.beta * m.options.beta;
@@ -231,6 +240,8 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
       slot.f2 = slot.f1;
       slot.f1 = f;
       slot.doc = d;
+      slot.precision = precision;
+      slot.recall = recall;
     } else if (f > slot.f2) {
       slot.f2 = f;
     }
@@ -243,22 +254,33 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
     const double f2 = m.entry_docs[entry] > 1 ? sd.f2 : sd.f1;
     ranked.emplace_back((1 - sw) * sd.f1 + sw * f2, entry);
   }
+  // The buyer's content words (two or more characters): what a candidate leaves unexplained.
+  struct Content {
+    int64_t id;  // term id, -1 when no entry uses the word
+    double rarity;
+  };
+  std::vector<Content> content;
+  for (const auto& term : terms) {
+    if (term.kind != internal::TermKind::kWord) continue;
+    size_t chars = 0;
+    for (unsigned char c : term.text) chars += (c & 0xC0) != 0x80;
+    if (chars < 2) continue;
+    auto it = m.term_ids.find(term.key);
+    content.push_back({it == m.term_ids.end() ? -1 : static_cast<int64_t>(it->second),
+                       m.analyzer.Rarity(term.text)});
+  }
+  const auto uncovered = [&](uint32_t entry) {
+    const auto& vocab = m.entry_vocab[entry];
+    double missing = 0;
+    for (const auto& c : content) {
+      if (c.id < 0 || !std::binary_search(vocab.begin(), vocab.end(), static_cast<uint32_t>(c.id))) {
+        missing += c.rarity;
+      }
+    }
+    return missing;
+  };
   if (m.options.uncovered_penalty > 0 && !ranked.empty()) {
     // Second stage: the buyer's content words each candidate leaves unexplained.
-    struct Content {
-      int64_t id;  // term id, -1 when no entry uses the word
-      double rarity;
-    };
-    std::vector<Content> content;
-    for (const auto& term : terms) {
-      if (term.kind != internal::TermKind::kWord) continue;
-      size_t chars = 0;
-      for (unsigned char c : term.text) chars += (c & 0xC0) != 0x80;
-      if (chars < 2) continue;
-      auto it = m.term_ids.find(term.key);
-      content.push_back({it == m.term_ids.end() ? -1 : static_cast<int64_t>(it->second),
-                         m.analyzer.Rarity(term.text)});
-    }
     if (!content.empty()) {
       const auto by_score = [](const auto& a, const auto& b) {
         if (a.first != b.first) return a.first > b.first;
@@ -268,17 +290,7 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
       std::partial_sort(ranked.begin(), ranked.begin() + n2, ranked.end(), by_score);
       ranked.resize(n2);
       const double keep = std::log(1.0 - std::min(m.options.uncovered_penalty, 0.99));
-      for (auto& [score, entry] : ranked) {
-        const auto& vocab = m.entry_vocab[entry];
-        double missing = 0;
-        for (const auto& c : content) {
-          if (c.id < 0 || !std::binary_search(vocab.begin(), vocab.end(),
-                                              static_cast<uint32_t>(c.id))) {
-            missing += c.rarity;
-          }
-        }
-        score *= std::exp(keep * missing);
-      }
+      for (auto& [score, entry] : ranked) score *= std::exp(keep * uncovered(entry));
     }
   }
   const size_t k = std::min(ranked.size(), std::max<size_t>(m.options.max_candidates, 2));
@@ -304,7 +316,44 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
     if (std::binary_search(dt.begin(), dt.end(), t)) result.matched_terms.push_back(m.term_text[t]);
   }
   const double second = ranked.size() > 1 ? ranked[1].first : 0.0;
-  if (result.score + m.options.margin_bonus * (result.score - second) < m.options.threshold) {
+  const Best& top = best[top_entry];
+  MatchFeatures& f = result.features;
+  f.score = result.score;
+  f.lead = result.score - second;
+  f.precision = top.precision;
+  f.recall = top.recall;
+  f.unknown_share = query_total > 0 ? unknown_total / query_total : 0;
+  f.uncovered = uncovered(top_entry);
+  const uint32_t intent = m.analyzer.Intent(question);
+  f.intent = intent == 0 ? 0 : (intent & m.entry_intent[top_entry]) ? 1 : -1;
+  f.words = std::log1p(static_cast<double>(query_words));
+  {
+    const auto& vocab = m.entry_vocab[top_entry];
+    const double max_idf = Idf(std::max<size_t>(m.kb.size(), 1), 1);
+    size_t shared = 0;
+    for (uint32_t t : query_ids) {
+      if (m.term_kind[t] != internal::TermKind::kWord) continue;
+      if (!std::binary_search(vocab.begin(), vocab.end(), t)) continue;
+      ++shared;
+      const double idf = m.term_weight[t] / std::max(m.options.word_weight, 1e-9);
+      f.key = std::max(f.key, max_idf > 0 ? idf / max_idf : 0.0);
+    }
+    f.shared = std::log1p(static_cast<double>(shared));
+  }
+  bool sure;
+  if (!m.options.decision_weights.empty()) {
+    const auto x = f.Values();
+    double z = m.options.decision_bias;
+    for (size_t i = 0; i < x.size() && i < m.options.decision_weights.size(); ++i) {
+      z += m.options.decision_weights[i] * x[i];
+    }
+    result.confidence = 1 / (1 + std::exp(-z));
+    sure = result.confidence >= m.options.answer_confidence;
+  } else {
+    result.confidence = result.score + m.options.margin_bonus * (result.score - second);
+    sure = result.confidence >= m.options.threshold;
+  }
+  if (!sure) {
     result.reason = "below_threshold";
   } else if (result.score - second < m.options.margin) {
     result.reason = "ambiguous";

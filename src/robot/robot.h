@@ -3,6 +3,7 @@
 // (催发货/改地址/查物流/开发票/退款) and the learning loop. It does no I/O and never reads the clock.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -63,24 +64,50 @@ std::string RenderAnswer(std::string_view answer, const std::map<std::string, st
 // Words for segmentation (with relative frequencies), synonym groups (first word is the
 // canonical form) and stopwords (weigh nothing).
 struct Lexicon {
-  std::vector<std::pair<std::string, double>> words;
+  std::vector<std::pair<std::string, double>> words;  // shop talk (data/robot/dict.txt)
+  // General Chinese words with corpus counts (data/robot/general-words.txt, from jieba): they
+  // keep ordinary words whole (详细, 城市) and say how rare a word is. A word's probability is
+  // (1 - general_share) * its share of `words` + general_share * its share of these.
+  std::vector<std::pair<std::string, double>> general_words;
+  double general_share = 0.3;
   std::vector<std::vector<std::string>> synonym_groups;
   std::vector<std::string> stopwords;
 };
 
-// Parses `word freq` lines, synonym lines (words separated by spaces) and stopwords (separated
+// Parses `word freq` lines (dict; general_dict with a required frequency), synonym lines (words separated by spaces) and stopwords (separated
 // by spaces or lines); '#' starts a comment line. kInvalidArgument names the bad line.
 core::Result<Lexicon> ParseLexicon(std::string_view dict, std::string_view synonyms,
-                                   std::string_view stopwords);
+                                   std::string_view stopwords, std::string_view general_dict = {});
 // The lexicon shipped in data/robot/ (embedded into the binary). Thread-safe.
 const Lexicon& DefaultLexicon();
 
-// NFKC, case folding and traditional -> simplified characters ("請問發貨" -> "请问发货").
+// NFKC, case folding and traditional -> simplified characters ("請問發貨" -> "请问发货"), by
+// text::Normalize with separators kept.
 // Invalid UTF-8 bytes become U+FFFD. Thread-safe.
 std::string Normalize(std::string_view text);
 
 // ---------------------------------------------------------------------------------------------
 // Matching
+
+// What the answer/abstain decision looks at for the best candidate (MatchResult::features).
+struct MatchFeatures {
+  double score = 0;          // the candidate's score, in [0, 1]
+  double lead = 0;           // score minus the next entry's score
+  double precision = 0;      // share of the matched phrasing's weight the buyer's words cover
+  double recall = 0;         // share of the buyer's weight the entry covers
+  double unknown_share = 0;  // share of the buyer's weight in words the knowledge base never uses
+  double uncovered = 0;      // rarity-weighted count of the buyer's content words the entry lacks
+  double intent = 0;         // +1 the entry answers the kind of question asked (when/how/...),
+                             // -1 it never does, 0 the buyer asked no such kind
+  double words = 0;          // log(1 + the buyer's word count)
+  double key = 0;            // the rarest buyer word the entry uses: its idf over the largest
+                             // possible idf, in [0, 1] (one specific shared word is strong evidence)
+  double shared = 0;         // log(1 + the number of buyer words the entry uses)
+  static constexpr size_t kCount = 10;
+  std::array<double, kCount> Values() const {
+    return {score, lead, precision, recall, unknown_share, uncovered, intent, words, key, shared};
+  }
+};
 
 struct MatcherOptions {
   // Answer only when the best score reaches `threshold` and leads the best other entry by
@@ -88,7 +115,7 @@ struct MatcherOptions {
   // 0.69 rather than the dev-tuned 0.74: at 0.74 the small contract KB (../shared/contract
   // examples) abstained on a clear invoice question; 0.69 keeps test-split figures (0.786 / 5.8%).
   double threshold = 0.69;
-  double margin = 0.05;
+  double margin = 0.0;
   // Per-shop synonym groups (first word canonical), merged with the lexicon's.
   std::vector<std::vector<std::string>> shop_synonyms;
   // Product names the segmenter must keep whole (e.g. "冰丝阔腿裤").
@@ -101,7 +128,7 @@ struct MatcherOptions {
   double unigram_weight = 0.6;
   double number_weight = 0.2;
   double unknown_weight = 2.5;  // factor for buyer words the knowledge base never uses
-  double beta = 1.5;
+  double beta = 1.0;
   // Weight of words found only in an entry's answer (evidence for recall, never alone).
   double answer_weight = 0.6;
   // Entry score = (1 - support_weight) * best phrasing + support_weight * second-best phrasing
@@ -117,6 +144,15 @@ struct MatcherOptions {
   // A clear lead counts as evidence too: answer when best + margin_bonus * (best - second)
   // reaches `threshold` (and the lead is at least `margin`).
   double margin_bonus = 0.5;
+  // The decision model: when `decision_weights` is not empty (one weight per
+  // MatchFeatures::Values() entry), the robot answers when the confidence
+  // 1 / (1 + exp(-(decision_bias + weights . features))) reaches `answer_confidence`, instead
+  // of the threshold rule above (`margin` still applies). Fitted by tests/robot/tune_main.cc
+  // (logistic regression on the dev split and cross-validation over the KB's own phrasings).
+  std::vector<double> decision_weights = {3.2329, 4.0183, 1.0316, 2.1211, -0.0013,
+                                          -0.1919, -0.3201, 1.0177, -0.1232, 1.1582};
+  double decision_bias = -6.5792;
+  double answer_confidence = 0.82;
 };
 
 struct Candidate {
@@ -132,6 +168,10 @@ struct MatchResult {
   std::vector<std::string> matched_terms;  // words shared with the best entry (explanation)
   std::string matched_question;        // the standard/similar question that matched best
   std::string reason;                  // "answered", "below_threshold", "ambiguous", "no_match"
+  // How sure the robot is of the best candidate: the decision model's probability, or the
+  // threshold rule's value when there is no model. Compared with answer_confidence/threshold.
+  double confidence = 0;
+  MatchFeatures features;  // the decision's inputs, for tuning and explanation
 };
 
 // An index over a knowledge base. Build once; Match is const and safe to call from many

@@ -91,6 +91,33 @@ TEST_F(RobotFlows, UrgeUnpaidAndGroupPendingAndClosedExplainTheState) {
   EXPECT_NE(ReplyText(Run("催发货")).find("已关闭"), std::string::npos);
 }
 
+TEST_F(RobotFlows, UrgeDeliveredSaysSignedFor) {
+  order_.status = OrderStatus::kDelivered;
+  auto a = Run("催发货");
+  EXPECT_NE(ReplyText(a).find("已经签收"), std::string::npos) << ReplyText(a);
+  EXPECT_TRUE(Has(a, ActionKind::kOrderLog, "已签收"));
+  EXPECT_FALSE(Has(a, ActionKind::kOfferCoupon));
+}
+
+TEST_F(RobotFlows, UrgeAtThePromiseIsOnTimeAndAMinuteLaterIsLate) {
+  clock_.Set(T("2026-03-06T17:30:00+08:00"));  // exactly the promised ship time
+  auto on_time = Run("催发货");
+  EXPECT_NE(ReplyText(on_time).find("3月6日18点前发出"), std::string::npos) << ReplyText(on_time);
+  EXPECT_FALSE(Has(on_time, ActionKind::kOfferCoupon));
+  clock_.Advance(std::chrono::minutes(1));
+  auto late = Run("催发货");
+  EXPECT_NE(ReplyText(late).find("抱歉"), std::string::npos) << ReplyText(late);
+  EXPECT_NE(ReplyText(late).find("3月7日18点前发出"), std::string::npos) << ReplyText(late);
+  EXPECT_TRUE(Has(late, ActionKind::kOfferCoupon, "coupon-5"));
+}
+
+TEST_F(RobotFlows, UrgeWithoutPromisedTimeSaysItIsQueued) {
+  order_.promised_ship_time.reset();
+  auto a = Run("催发货");
+  EXPECT_NE(ReplyText(a).find("排队发货"), std::string::npos) << ReplyText(a);
+  EXPECT_TRUE(Has(a, ActionKind::kOrderLog, "催发货"));
+}
+
 TEST_F(RobotFlows, RefundRequestRoutesToAftersales) {
   auto a = Run("申请退款");
   EXPECT_TRUE(Has(a, ActionKind::kRouteAftersales, "PDD123"));

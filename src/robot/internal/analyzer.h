@@ -26,6 +26,14 @@ struct Term {
 // NFKC + case fold + traditional -> simplified, as code points.
 std::u32string NormalizeToCodePoints(std::string_view text);
 std::string ToUtf8(std::u32string_view s);
+// Drops the first "A不" / "A没" of an A-not-A question (包不包邮 -> 包邮, 有没有 -> 有).
+std::u32string CollapseAnotA(std::u32string s);
+
+// Question kinds (IntentMask bits): when, how much/many, how, where, which/what, why.
+inline constexpr uint32_t kIntentWhen = 1, kIntentAmount = 2, kIntentHow = 4, kIntentWhere = 8,
+                          kIntentWhich = 16, kIntentWhy = 32;
+// The question kinds cued in normalised text `s`.
+uint32_t IntentMask(std::u32string_view s);
 
 // Immutable after construction; all methods are const and thread-safe.
 class Analyzer {
@@ -33,6 +41,8 @@ class Analyzer {
   Analyzer(const Lexicon& lexicon, const std::vector<std::vector<std::string>>& extra_synonyms,
            const std::vector<std::string>& extra_words);
 
+  // IntentMask of the normalised `text`.
+  uint32_t Intent(std::string_view text) const;
   // The distinct terms of `text`.
   std::vector<Term> Analyze(std::string_view text) const;
   // How rare a word is in general shop talk, in [0, 1]: 1 for words outside the dictionary,
@@ -54,8 +64,7 @@ class Analyzer {
   std::unordered_set<std::u32string_view> stop_;
   size_t max_len_ = 1;
   float unknown_logp_ = -20;
-  double total_ = 0;
-  float min_logp_ = 0;
+  double rarity_scale_ = 20;  // -log p of the rarest word
 };
 
 }  // namespace kefu::robot::internal

@@ -41,31 +41,52 @@ export const useSimStore = defineStore('sim', () => {
     messages.value.sort((a, b) => (!!a.state === !!b.state ? a.seq - b.seq : a.state ? 1 : -1));
   }
 
-  // Switches to (shop, buyer): loads the history and opens the buyer socket.
+  // Switches to (shop, buyer): opens the buyer socket, then loads the history. Selecting the
+  // buyer already shown keeps the socket (the buyer field fires `change` again when it loses
+  // focus, e.g. on a click on 发送订单卡片; tearing the socket down then lost the robot's replies
+  // committed before the new socket was open). The history is read once the socket is open, and
+  // again after each reconnect, so a message is either in the history or arrives on the socket
+  // (merge drops the duplicates); reading it before opening the socket lost what came between.
+  let generation = 0;
   async function select(shop: string, who: string) {
+    const b = who.trim();
+    if (socket && shop === shopId.value && b === buyer.value) return;
+    const gen = ++generation;
     shopId.value = shop;
-    buyer.value = who.trim();
+    buyer.value = b;
     messages.value = [];
     socket?.stop();
     socket = null;
+    state.value = 'closed';
     const s = config.value?.shops.find((x) => x.id === shop);
-    if (!s || !buyer.value) return;
-    try {
-      merge((await api.ingestHistory(s.ingest_key, buyer.value)).items);
-    } catch (e) {
-      // A buyer who never wrote has no history yet.
-      error.value = null;
-      void e;
-    }
+    if (!s || !b) return;
     const key = s.ingest_key;
-    const b = buyer.value;
+    const loadHistory = async () => {
+      try {
+        const items = (await api.ingestHistory(key, b)).items;
+        if (gen === generation) merge(items);
+      } catch (e) {
+        // A buyer who never wrote has no history yet.
+        error.value = null;
+        void e;
+      }
+    };
+    let opened = false;
     socket = new ReconnectingSocket({
       url: () => `/ws/buyer?shop=${encodeURIComponent(shop)}&buyer=${encodeURIComponent(b)}&key=${encodeURIComponent(key)}`,
       onFrame: (f) => {
         const d = f.data as { message?: Message } | undefined;
-        if (f.type === 'message.created' && d?.message) merge([d.message]);
+        if (gen === generation && f.type === 'message.created' && d?.message) merge([d.message]);
       },
-      onState: (st) => (state.value = st),
+      onState: (st) => {
+        if (gen !== generation) return;
+        state.value = st;
+        if (st === 'open' && !opened) {
+          opened = true;
+          void loadHistory();
+        }
+      },
+      onResume: () => void loadHistory(),
     });
     socket.start();
   }
