@@ -525,9 +525,8 @@ core::Result<RobotApi::Verdict> RobotApi::Check(const std::string& shop, const s
   Verdict v;
 #if KEFU_HAVE_COMPLIANCE
   if (!app_.guard()) return v;
-  auto s = const_cast<App&>(app_).ShopById(shop);
-  const auto platform = s.ok() ? core::ParsePlatform(s->platform).value_or(core::Platform::kPdd) : core::Platform::kPdd;
-  auto res = app_.guard()->Check(text, platform);
+  // With the shop's custom words, as they are at this call.
+  auto res = const_cast<App&>(app_).CheckOutgoing(shop, text);
   if (!res.ok()) return core::InvalidArgument(res.status().message());
   v.ok = res->ok;
   for (const auto& x : res->violations) {
