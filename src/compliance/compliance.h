@@ -30,8 +30,16 @@ struct Violation {
   size_t start = 0;
   size_t end = 0;
   std::string match;
-  std::string suggestion;  // what to write instead (zh-CN)
+  std::string suggestion;  // what to write instead (zh-CN), as advice: 改为“很好”, 请在平台内沟通
+  // Words that may take match's place as they are (from 改为“很好”“优选” in the suggestion, or a
+  // shop's replacement); empty when the suggestion is advice only. A one-click fix uses these,
+  // never the advice text.
+  std::vector<std::string> replacements;
 };
+
+// The replacements a suggestion names: the quoted phrases right after 改为 or 改用
+// (改为“很好”“口碑不错” -> 很好, 口碑不错); empty for advice without them.
+std::vector<std::string> ReplacementsOf(std::string_view suggestion);
 
 // ok is true exactly when no violation has severity kBlock. Violations are ordered by start.
 struct CheckResult {
@@ -44,8 +52,8 @@ struct CheckResult {
 struct CustomWords {
   std::vector<std::string> block;
   std::vector<std::string> allow;
-  // What to write instead of block[i] (same index; missing or empty: no suggestion, the
-  // violation's suggestion is then empty).
+  // What to write instead of block[i] (same index; missing or empty: none). A violation of it
+  // then suggests 改为“<replacement>” with that replacement, else generic advice.
   std::vector<std::string> block_suggestions;
 };
 
@@ -104,7 +112,9 @@ class CustomWordSet {
   bool empty() const { return words_.empty(); }
   size_t size() const { return words_.size(); }
   bool allow(size_t word) const { return words_[word].allow; }
+  // A block word's violation suggestion and replacements.
   const std::string& suggestion(size_t word) const { return words_[word].suggestion; }
+  const std::vector<std::string>& replacements(size_t word) const { return words_[word].replacements; }
   // Appends every occurrence of every word in `normalised` (overlaps included), ordered by
   // begin.
   void Find(std::u32string_view normalised, std::vector<Match>* out) const;
@@ -113,6 +123,7 @@ class CustomWordSet {
   struct Word {
     std::u32string norm;
     std::string suggestion;
+    std::vector<std::string> replacements;
     bool allow = false;
   };
   std::vector<Word> words_;

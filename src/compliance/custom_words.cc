@@ -96,17 +96,39 @@ core::Status ValidateCustomWord(CustomWordEntry& entry, const std::vector<Custom
   return core::Status::Ok();
 }
 
+std::vector<std::string> ReplacementsOf(std::string_view s) {
+  constexpr std::string_view kOpen = "\xE2\x80\x9C";   // “
+  constexpr std::string_view kClose = "\xE2\x80\x9D";  // ”
+  std::vector<std::string> out;
+  for (std::string_view verb : {std::string_view("改为"), std::string_view("改用")}) {
+    size_t at = s.find(verb);
+    if (at == std::string_view::npos) continue;
+    std::string_view rest = s.substr(at + verb.size());
+    while (rest.starts_with(kOpen)) {
+      const size_t close = rest.find(kClose, kOpen.size());
+      if (close == std::string_view::npos) break;
+      std::string_view phrase = rest.substr(kOpen.size(), close - kOpen.size());
+      if (!phrase.empty()) out.emplace_back(phrase);
+      rest.remove_prefix(close + kClose.size());
+    }
+    if (!out.empty()) break;
+  }
+  return out;
+}
+
 CustomWordSet::CustomWordSet(const CustomWords& words) {
-  auto add = [&](const std::string& word, const std::string& suggestion, bool allow) {
+  auto add = [&](const std::string& word, std::string suggestion, std::vector<std::string> replacements, bool allow) {
     auto n = text::Normalize(word);
     if (!n.ok() || n->text.empty()) return;
     by_first_.emplace_back(n->text.front(), static_cast<uint32_t>(words_.size()));
-    words_.push_back(Word{std::move(n->text), suggestion, allow});
+    words_.push_back(Word{std::move(n->text), std::move(suggestion), std::move(replacements), allow});
   };
-  static const std::string kNone;
-  for (const auto& w : words.allow) add(w, kNone, true);
-  for (size_t i = 0; i < words.block.size(); ++i)
-    add(words.block[i], i < words.block_suggestions.size() ? words.block_suggestions[i] : kNone, false);
+  for (const auto& w : words.allow) add(w, "", {}, true);
+  for (size_t i = 0; i < words.block.size(); ++i) {
+    const std::string replacement = i < words.block_suggestions.size() ? words.block_suggestions[i] : "";
+    if (replacement.empty()) add(words.block[i], "本店设置的禁用词，请换一种说法", {}, false);
+    else add(words.block[i], "改为\xE2\x80\x9C" + replacement + "\xE2\x80\x9D", {replacement}, false);
+  }
   std::sort(by_first_.begin(), by_first_.end());
 }
 

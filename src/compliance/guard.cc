@@ -47,6 +47,7 @@ struct Found {
   std::string_view rule;
   Severity severity;
   std::string_view suggestion;
+  const std::vector<std::string>* replacements;  // null: none
 };
 
 // One thread's reusable state: Hyperscan scratch (grown to fit every guard the thread has used)
@@ -384,7 +385,7 @@ void Guard::Impl::ScanContacts(const text::ScanForms& n, std::vector<Found>* out
         if (has_digit || len >= 6) rule = "contact_handle";
       }
     }
-    if (!rule.empty()) out->push_back({hb, j, "off_platform", rule, Severity::kBlock, block_suggestion});
+    if (!rule.empty()) out->push_back({hb, j, "off_platform", rule, Severity::kBlock, block_suggestion, nullptr});
   }
 }
 
@@ -412,7 +413,7 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
     if (e.own_mask & platform_bit) return;
     if (e.whole && !(b == 0 && ee == t.size())) return;
     if (!AsciiEdgesOk(n, b, ee)) return;
-    found.push_back({b, ee, e.category, e.rule, e.severity, e.suggestion});
+    found.push_back({b, ee, e.category, e.rule, e.severity, e.suggestion, &e.replacements});
   };
 
   ts.hits.clear();
@@ -460,13 +461,13 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
       if (en.own_mask & platform_bit) continue;
       if (!AsciiEdgesOk(n, b, e)) continue;
       found.push_back({static_cast<size_t>(b), static_cast<size_t>(e), en.category, en.rule_pinyin,
-                       en.severity, en.suggestion});
+                       en.severity, en.suggestion, &en.replacements});
     }
   }
   if (n.has_ascii_alnum()) ScanContacts(n, &found);  // handles are runs of ASCII letters/digits
   if (AllFillerChars(t)) {
     found.push_back({0, t.size(), "filler", "bare_filler", Severity::kWarn,
-                     "请给出具体答复，例如：亲，这款今天下单48小时内发货哦"});
+                     "请给出具体答复，例如：亲，这款今天下单48小时内发货哦", nullptr});
   }
   if (custom != nullptr && !custom->empty()) {
     std::vector<CustomWordSet::Match>& matches = ts.custom;
@@ -476,9 +477,8 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
       if (custom->allow(m.word)) {
         allowed.emplace_back(m.begin, m.end);
       } else if (AsciiEdgesOk(n, m.begin, m.end)) {
-        // The shop's replacement when it gave one; otherwise none, so that a one-click "replace
-        // with the suggestion" never pastes advice into a reply.
-        found.push_back({m.begin, m.end, "custom", "shop_block", Severity::kBlock, custom->suggestion(m.word)});
+        found.push_back({m.begin, m.end, "custom", "shop_block", Severity::kBlock, custom->suggestion(m.word),
+                         &custom->replacements(m.word)});
       }
     }
   }
@@ -535,6 +535,7 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
     v.end = oe;
     v.match = std::string(n.OriginalSubstr(utf8, f.b, f.e));
     v.suggestion = std::string(f.suggestion);
+    if (f.replacements != nullptr) v.replacements = *f.replacements;
     if (v.severity == Severity::kBlock) result.ok = false;
     result.violations.push_back(std::move(v));
   }

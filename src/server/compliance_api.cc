@@ -67,7 +67,8 @@ json::array ViolationsJson(const std::vector<compliance::Violation>& vs) {
                                {"start", v.start},
                                {"end", v.end},
                                {"match", v.match},
-                               {"suggestion", v.suggestion}});
+                               {"suggestion", v.suggestion},
+                               {"replacements", json::array(v.replacements.begin(), v.replacements.end())}});
   }
   return out;
 }

@@ -21,6 +21,7 @@
 #include "server/extensions.h"
 #include "server/json.h"
 #include "server/routes.h"
+#include "server/shop_texts.h"
 #include "store/robot_repo.h"
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
@@ -529,15 +530,7 @@ core::Result<RobotApi::Verdict> RobotApi::Check(const std::string& shop, const s
   auto res = const_cast<App&>(app_).CheckOutgoing(shop, text);
   if (!res.ok()) return core::InvalidArgument(res.status().message());
   v.ok = res->ok;
-  for (const auto& x : res->violations) {
-    v.violations.push_back(json::object{{"category", x.category},
-                                        {"rule", x.rule},
-                                        {"severity", std::string(compliance::SeverityName(x.severity))},
-                                        {"start", x.start},
-                                        {"end", x.end},
-                                        {"match", x.match},
-                                        {"suggestion", x.suggestion}});
-  }
+  v.violations = texts::ViolationsJson(res->violations);
 #else
   (void)shop;
   (void)text;

@@ -9,6 +9,7 @@
 
 #include "server/extensions.h"
 #include "server/json.h"
+#include "server/shop_texts.h"
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
 #endif
@@ -99,19 +100,7 @@ json::object ConvJson(App& app, const conversation::Conversation& c) {
 }
 
 #if KEFU_HAVE_COMPLIANCE
-json::array ViolationsJson(const std::vector<compliance::Violation>& vs) {
-  json::array out;
-  for (const auto& v : vs) {
-    out.push_back(json::object{{"category", v.category},
-                               {"rule", v.rule},
-                               {"severity", std::string(compliance::SeverityName(v.severity))},
-                               {"start", v.start},
-                               {"end", v.end},
-                               {"match", v.match},
-                               {"suggestion", v.suggestion}});
-  }
-  return out;
-}
+using texts::ViolationsJson;  // one encoding of violations for every route (server/shop_texts.h)
 #endif
 
 std::string ContentType(const fs::path& p) {

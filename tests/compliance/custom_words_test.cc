@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <string>
 #include <tuple>
 #include <vector>
@@ -122,15 +124,62 @@ TEST(CustomWords, GuardUsesTheShopsWordsAndSuggestions) {
   ASSERT_EQ(r.violations.size(), 2u);
   EXPECT_EQ(r.violations[0].category, "custom");
   EXPECT_EQ(r.violations[0].match, "秘-密渠道");
-  EXPECT_EQ(r.violations[0].suggestion, "官方渠道");
+  EXPECT_EQ(r.violations[0].suggestion, "改为“官方渠道”");
+  EXPECT_EQ(r.violations[0].replacements, std::vector<std::string>{"官方渠道"});
   EXPECT_EQ(r.violations[1].match, "内部价");
-  EXPECT_EQ(r.violations[1].suggestion, "") << "no replacement given: no suggestion to paste";
+  EXPECT_EQ(r.violations[1].suggestion, "本店设置的禁用词，请换一种说法");
+  EXPECT_TRUE(r.violations[1].replacements.empty()) << "no replacement given: nothing to paste";
 
   // 旺旺 is another platform's chat tool on 拼多多; this shop sells 旺旺牌 biscuits.
   EXPECT_FALSE(G().Check("旺旺牌饼干到货了", Platform::kPdd).value().ok);
   EXPECT_TRUE(G().Check("旺旺牌饼干到货了", Platform::kPdd, &words).value().ok);
   // Another shop (no words) is not affected.
   EXPECT_TRUE(G().Check("走秘密渠道", Platform::kPdd).value().ok);
+}
+
+TEST(Replacements, ComeFromQuotedPhrasesAfterTheVerb) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ReplacementsOf("改为“很好”"), V{"很好"});
+  EXPECT_EQ(ReplacementsOf("改为“很好”“口碑不错”"), (V{"很好", "口碑不错"}));
+  EXPECT_EQ(ReplacementsOf("改为“预计明天送达，以物流为准”"), V{"预计明天送达，以物流为准"});
+  EXPECT_EQ(ReplacementsOf("请改用“商品”（“宝贝”是淘宝的说法）"), V{"商品"});
+  EXPECT_TRUE(ReplacementsOf("请在平台内沟通，不要引导买家使用微信").empty());
+  EXPECT_TRUE(ReplacementsOf("改为实际质保期").empty());
+  EXPECT_TRUE(ReplacementsOf("请给出具体答复，例如：“好的亲”").empty());
+  EXPECT_TRUE(ReplacementsOf("改为“").empty());
+  EXPECT_TRUE(ReplacementsOf("").empty());
+}
+
+TEST(Replacements, LexiconViolationsCarryThemAndAdviceHasNone) {
+  auto r = G().Check("我们家是最好的", Platform::kPdd).value();
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].category, "extreme_word");
+  EXPECT_FALSE(r.violations[0].replacements.empty()) << r.violations[0].suggestion;
+  for (const auto& x : r.violations[0].replacements) EXPECT_EQ(x.find("最好"), std::string::npos) << x;
+  auto w = G().Check("加我微信吧", Platform::kPdd).value();
+  ASSERT_FALSE(w.violations.empty());
+  EXPECT_TRUE(w.violations[0].replacements.empty()) << "advice only: " << w.violations[0].suggestion;
+}
+
+// A one-click fix must not trade one finding for another: every replacement the lexicons name
+// passes the guard on its own (the files are read from the source tree; tests run from it).
+TEST(Replacements, EveryLexiconReplacementIsClean) {
+  size_t checked = 0;
+  for (const char* name : {"third_party", "off_platform", "uncivil", "filler", "extreme_word", "over_promise"}) {
+    std::ifstream in(std::string("data/lexicons/") + name + ".tsv");
+    ASSERT_TRUE(in) << name;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      const std::string suggestion = line.substr(line.rfind('\t') + 1);
+      for (const auto& x : ReplacementsOf(suggestion)) {
+        ++checked;
+        auto r = G().Check(x, Platform::kPdd).value();
+        EXPECT_TRUE(r.violations.empty()) << name << ": " << line << " -> " << x << " has " << r.violations.front().match;
+      }
+    }
+  }
+  EXPECT_GT(checked, 20u);
 }
 
 TEST(CustomWords, PreparedSetFindsEveryOccurrenceInOrder) {
@@ -144,11 +193,13 @@ TEST(CustomWords, PreparedSetFindsEveryOccurrenceInOrder) {
   set.Find(U"秘密渠道xy渠道", &found);
   std::vector<std::tuple<size_t, size_t, std::string>> got;
   for (const auto& m : found) {
-    std::string what = set.allow(m.word) ? "allow" : "block:" + set.suggestion(m.word);
+    std::string what = set.allow(m.word) ? "allow"
+                       : set.replacements(m.word).empty() ? "block"
+                                                          : "block:" + set.replacements(m.word).front();
     got.emplace_back(m.begin, m.end, what);
   }
   const std::vector<std::tuple<size_t, size_t, std::string>> want = {
-      {0, 4, "block:官方渠道"}, {2, 4, "block:"}, {3, 4, "allow"}, {4, 6, "block:"}, {6, 8, "block:"}, {7, 8, "allow"}};
+      {0, 4, "block:官方渠道"}, {2, 4, "block"}, {3, 4, "allow"}, {4, 6, "block"}, {6, 8, "block"}, {7, 8, "allow"}};
   EXPECT_EQ(got, want);
   // The prepared set and the plain words give the same verdicts.
   for (std::string_view text : {"走秘密渠道", "加Ｘ－Ｙ", "xyz", "正规渠道"}) {

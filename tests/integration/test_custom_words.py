@@ -90,7 +90,8 @@ def body(t):
     v = (b or {}).get("violations") or [{}]
     t.check("the agent's next reply is blocked at once: 422 compliance_blocked, category custom, as written",
             st == 422 and b["error"] == "compliance_blocked" and v[0].get("category") == "custom"
-            and v[0].get("match") == "秘-密渠道" and v[0].get("suggestion") == "官方渠道"
+            and v[0].get("match") == "秘-密渠道" and v[0].get("suggestion") == "改为“官方渠道”"
+            and v[0].get("replacements") == ["官方渠道"]
             and v[0].get("start") == 1 and v[0].get("end") == 6, f"{st} {b}")
     st, b = agent.post("/api/v1/compliance/check", {"text": SECRET})
     t.check("/compliance/check sees the shop's word", st == 200 and b["ok"] is False

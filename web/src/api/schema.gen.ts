@@ -277,8 +277,8 @@ export interface paths {
         get: operations["listComplianceWords"];
         put?: never;
         /**
-         * @description Leads and owners. Adds a block word (reported as category `custom`, severity block, with
-         *     the word's `suggestion` or an empty one) or an allow word (a finding wholly inside it is
+         * @description Leads and owners. Adds a block word (reported as category `custom`, severity block; its
+         *     `suggestion` becomes the violation's replacement) or an allow word (a finding wholly inside it is
          *     dropped). It applies to the shop's next check: agent replies, robot answers, FAQ and
          *     template saves, quick replies and /compliance/check. Words are compared normalised
          *     ("秘 密 渠道" = "秘密渠道"); the same word twice, as either kind, is 409. A block word's
@@ -1152,6 +1152,7 @@ export interface components {
             seq: number;
         };
         Violation: {
+            /** @description third_party | off_platform | uncivil | filler | extreme_word | over_promise | custom */
             category: string;
             rule: string;
             /** @enum {string} */
@@ -1160,8 +1161,12 @@ export interface components {
             start: number;
             /** @description Code point offset (exclusive). */
             end: number;
+            /** @description the original text at start..end */
             match: string;
+            /** @description what to write instead, as advice (改为“很好”, 请在平台内沟通) */
             suggestion: string;
+            /** @description words that may take the match's place as they are (the quoted phrases of 改为“…”, or a shop's replacement for its block word); empty when the suggestion is advice only. A one-click fix uses these, never the advice text. (HTTP only; `kefu check` keeps its format.) */
+            replacements: string[];
         };
         BoardAgent: {
             id: string;
@@ -1565,7 +1570,7 @@ export interface components {
             id: string;
             kind: components["schemas"]["WordKind"];
             word: string;
-            /** @description block words: what to write instead (may be empty) */
+            /** @description block words: the replacement agents are offered (may be empty) */
             suggestion: string;
             /** @description the lead's reason */
             note: string;

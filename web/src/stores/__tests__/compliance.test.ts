@@ -15,7 +15,7 @@ describe('compliance store', () => {
   afterEach(() => vi.useRealTimers());
 
   it('debounces checks while typing and keeps the last answer', async () => {
-    const v = { category: 'absolute', rule: 'r', severity: 'warn' as const, start: 0, end: 2, match: '最好', suggestion: '很好' };
+    const v = { category: 'absolute', rule: 'r', severity: 'warn' as const, start: 0, end: 2, match: '最好', suggestion: '改为“很好”', replacements: ['很好'] };
     vi.mocked(api.checkCompliance).mockResolvedValue({ ok: false, violations: [v] });
     const s = useComplianceStore();
     s.check('最', 's1');

@@ -7,7 +7,7 @@ import type { ChatMessage } from '@/stores/conversations';
 vi.mock('@/api/compliance', () => ({
   checkCompliance: vi.fn(async () => ({
     ok: false,
-    violations: [{ category: '极限词', rule: 'absolute', severity: 'block', start: 2, end: 6, match: '全网最低', suggestion: '超值' }],
+    violations: [{ category: '极限词', rule: 'absolute', severity: 'block', start: 2, end: 6, match: '全网最低', suggestion: '改为“超值”', replacements: ['超值'] }],
   })),
 }));
 
@@ -96,15 +96,16 @@ describe('Composer', () => {
     vi.useFakeTimers();
     vi.mocked(complianceApi.checkCompliance).mockResolvedValueOnce({
       ok: false,
-      violations: [{ category: 'custom', rule: 'shop_block', severity: 'block', start: 1, end: 5, match: '秘密渠道', suggestion: '' }],
+      violations: [{ category: 'custom', rule: 'shop_block', severity: 'block', start: 1, end: 5, match: '秘密渠道', suggestion: '本店设置的禁用词，请换一种说法', replacements: [] }],
     });
     const w = mount(Composer, { props: { shop: 's1', conversationId: 'c1' }, global });
     await w.find('textarea').setValue('走秘密渠道');
     await vi.advanceTimersByTimeAsync(350);
     await w.vm.$nextTick();
     expect(w.find('.compliance-list .cat').text()).toBe('本店禁用词');
-    // A shop word without a replacement offers no one-click replace.
+    // A shop word without a replacement offers no one-click replace, only the advice.
     expect(w.find('[data-testid="suggestion"]').exists()).toBe(false);
+    expect(w.find('.compliance-list .advice').text()).toBe('本店设置的禁用词，请换一种说法');
     vi.useRealTimers();
   });
 
