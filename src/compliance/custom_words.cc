@@ -120,7 +120,14 @@ CustomWordSet::CustomWordSet(const CustomWords& words) {
   auto add = [&](const std::string& word, std::string suggestion, std::vector<std::string> replacements, bool allow) {
     auto n = text::Normalize(word);
     if (!n.ok() || n->text.empty()) return;
-    by_first_.emplace_back(n->text.front(), static_cast<uint32_t>(words_.size()));
+    const char32_t first = n->text[0];
+    index_.push_back(Key{first, n->text.size() > 1 ? n->text[1] : U'\0', static_cast<uint32_t>(words_.size())});
+    if (first < 0x10000) {
+      if (first_bmp_.empty()) first_bmp_.assign(0x10000 / 64, 0);
+      first_bmp_[first >> 6] |= uint64_t{1} << (first & 63);
+    } else {
+      first_astral_ = true;
+    }
     words_.push_back(Word{std::move(n->text), std::move(suggestion), std::move(replacements), allow});
   };
   for (const auto& w : words.allow) add(w, "", {}, true);
@@ -129,17 +136,29 @@ CustomWordSet::CustomWordSet(const CustomWords& words) {
     if (replacement.empty()) add(words.block[i], "本店设置的禁用词，请换一种说法", {}, false);
     else add(words.block[i], "改为\xE2\x80\x9C" + replacement + "\xE2\x80\x9D", {replacement}, false);
   }
-  std::sort(by_first_.begin(), by_first_.end());
+  std::sort(index_.begin(), index_.end(), [](const Key& a, const Key& b) {
+    return a.first != b.first ? a.first < b.first : a.second != b.second ? a.second < b.second : a.word < b.word;
+  });
 }
 
 void CustomWordSet::Find(std::u32string_view t, std::vector<Match>* out) const {
   if (words_.empty()) return;
-  for (size_t i = 0; i < t.size(); ++i) {
-    auto it = std::lower_bound(by_first_.begin(), by_first_.end(), std::pair<char32_t, uint32_t>(t[i], 0));
-    for (; it != by_first_.end() && it->first == t[i]; ++it) {
-      const std::u32string& w = words_[it->second].norm;
-      if (t.size() - i >= w.size() && t.compare(i, w.size(), w) == 0) out->push_back({i, i + w.size(), it->second});
+  auto before = [](const Key& k, std::pair<char32_t, char32_t> v) {
+    return k.first != v.first ? k.first < v.first : k.second < v.second;
+  };
+  // Words whose first two characters are (a, b), or the one-character word a when b is 0.
+  auto each = [&](size_t i, char32_t a, char32_t b) {
+    auto it = std::lower_bound(index_.begin(), index_.end(), std::pair(a, b), before);
+    for (; it != index_.end() && it->first == a && it->second == b; ++it) {
+      const std::u32string& w = words_[it->word].norm;
+      if (t.size() - i >= w.size() && t.compare(i, w.size(), w) == 0) out->push_back({i, i + w.size(), it->word});
     }
+  };
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char32_t c = t[i];
+    if (c < 0x10000 ? first_bmp_.empty() || !((first_bmp_[c >> 6] >> (c & 63)) & 1) : !first_astral_) continue;
+    each(i, c, U'\0');
+    if (i + 1 < t.size()) each(i, c, t[i + 1]);
   }
 }
 
