@@ -47,6 +47,7 @@ struct Found {
   std::string_view rule;
   Severity severity;
   std::string_view suggestion;
+  const std::vector<std::string>* replacements;  // null: none
 };
 
 // One thread's reusable state: Hyperscan scratch (grown to fit every guard the thread has used)
@@ -55,7 +56,7 @@ struct ThreadState {
   hs_scratch_t* scratch = nullptr;
   uint64_t prepared_for = 0;
   text::ScanForms forms;
-  text::ScanForms word;  // a custom word, normalised
+  std::vector<CustomWordSet::Match> custom;
   std::vector<Hit> hits;
   std::vector<Found> found;
   std::vector<Found> kept;
@@ -225,7 +226,7 @@ struct Guard::Impl {
   }
 
   core::Result<CheckResult> Check(std::string_view utf8, core::Platform platform,
-                                  const CustomWords* custom) const;
+                                  const CustomWordSet* custom) const;
   void ScanContacts(const text::ScanForms& n, std::vector<Found>* out) const;
 };
 
@@ -301,7 +302,14 @@ core::Result<std::unique_ptr<Guard>> Guard::Create() {
 
 core::Result<CheckResult> Guard::Check(std::string_view utf8_text, core::Platform platform,
                                        const CustomWords* custom) const {
-  return impl_->Check(utf8_text, platform, custom);
+  if (custom == nullptr) return impl_->Check(utf8_text, platform, nullptr);
+  const CustomWordSet set(*custom);
+  return impl_->Check(utf8_text, platform, &set);
+}
+
+core::Result<CheckResult> Guard::Check(std::string_view utf8_text, core::Platform platform,
+                                       const CustomWordSet& custom) const {
+  return impl_->Check(utf8_text, platform, &custom);
 }
 
 void Guard::Impl::ScanContacts(const text::ScanForms& n, std::vector<Found>* out) const {
@@ -377,12 +385,12 @@ void Guard::Impl::ScanContacts(const text::ScanForms& n, std::vector<Found>* out
         if (has_digit || len >= 6) rule = "contact_handle";
       }
     }
-    if (!rule.empty()) out->push_back({hb, j, "off_platform", rule, Severity::kBlock, block_suggestion});
+    if (!rule.empty()) out->push_back({hb, j, "off_platform", rule, Severity::kBlock, block_suggestion, nullptr});
   }
 }
 
 core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platform platform,
-                                             const CustomWords* custom) const {
+                                             const CustomWordSet* custom) const {
   thread_local ThreadState ts;
   text::ScanForms& n = ts.forms;
   KEFU_TRY(n.Assign(utf8, pinyin_filter.get()));
@@ -405,7 +413,7 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
     if (e.own_mask & platform_bit) return;
     if (e.whole && !(b == 0 && ee == t.size())) return;
     if (!AsciiEdgesOk(n, b, ee)) return;
-    found.push_back({b, ee, e.category, e.rule, e.severity, e.suggestion});
+    found.push_back({b, ee, e.category, e.rule, e.severity, e.suggestion, &e.replacements});
   };
 
   ts.hits.clear();
@@ -453,33 +461,25 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
       if (en.own_mask & platform_bit) continue;
       if (!AsciiEdgesOk(n, b, e)) continue;
       found.push_back({static_cast<size_t>(b), static_cast<size_t>(e), en.category, en.rule_pinyin,
-                       en.severity, en.suggestion});
+                       en.severity, en.suggestion, &en.replacements});
     }
   }
   if (n.has_ascii_alnum()) ScanContacts(n, &found);  // handles are runs of ASCII letters/digits
   if (AllFillerChars(t)) {
     found.push_back({0, t.size(), "filler", "bare_filler", Severity::kWarn,
-                     "请给出具体答复，例如：亲，这款今天下单48小时内发货哦"});
+                     "请给出具体答复，例如：亲，这款今天下单48小时内发货哦", nullptr});
   }
-  if (custom != nullptr) {
-    auto each_occurrence = [&](const std::string& word, auto&& fn) {
-      if (!ts.word.Assign(word).ok() || ts.word.size() == 0) return;
-      std::u32string_view needle = ts.word.text();
-      size_t pos = 0;
-      while ((pos = t.find(needle, pos)) != std::u32string_view::npos) {
-        fn(pos, pos + needle.size());
-        pos += 1;
+  if (custom != nullptr && !custom->empty()) {
+    std::vector<CustomWordSet::Match>& matches = ts.custom;
+    matches.clear();
+    custom->Find(t, &matches);
+    for (const auto& m : matches) {
+      if (custom->allow(m.word)) {
+        allowed.emplace_back(m.begin, m.end);
+      } else if (AsciiEdgesOk(n, m.begin, m.end)) {
+        found.push_back({m.begin, m.end, "custom", "shop_block", Severity::kBlock, custom->suggestion(m.word),
+                         &custom->replacements(m.word)});
       }
-    };
-    for (const auto& w : custom->allow) {
-      each_occurrence(w, [&](size_t b, size_t e) { allowed.emplace_back(b, e); });
-    }
-    for (const auto& w : custom->block) {
-      each_occurrence(w, [&](size_t b, size_t e) {
-        if (AsciiEdgesOk(n, b, e)) {
-          found.push_back({b, e, "custom", "shop_block", Severity::kBlock, "本店设置的禁用词，请换一种说法"});
-        }
-      });
     }
   }
   if (found.empty()) return result;
@@ -535,6 +535,7 @@ core::Result<CheckResult> Guard::Impl::Check(std::string_view utf8, core::Platfo
     v.end = oe;
     v.match = std::string(n.OriginalSubstr(utf8, f.b, f.e));
     v.suggestion = std::string(f.suggestion);
+    if (f.replacements != nullptr) v.replacements = *f.replacements;
     if (v.severity == Severity::kBlock) result.ok = false;
     result.violations.push_back(std::move(v));
   }

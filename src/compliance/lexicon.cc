@@ -71,6 +71,7 @@ core::Status LoadCategory(std::string_view category, Lexicon* lex) {
     e.rule = std::string(f[1]);
     e.rule_pinyin = e.rule + ".pinyin";
     e.suggestion = std::string(f[3]);
+    e.replacements = ReplacementsOf(e.suggestion);
     e.severity = CategorySeverity(category);
     std::string_view flags = f[2];
     size_t pos = 0;

@@ -107,8 +107,11 @@ core::Status App::Start() {
   live_ = std::make_shared<LiveGuard>(*this);
   live_->Load(convs);
 #endif
+  // Custom words first: the others check texts against them from their Start on.
+  extensions_.push_back(MakeComplianceWordsApi(*this));
   extensions_.push_back(MakeRobotApi(*this));
   extensions_.push_back(MakeOrdersApi(*this));
+  extensions_.push_back(MakeTemplatesApi(*this));
   for (auto& e : extensions_) KEFU_TRY(e->Start());
   store_->StartWriter();
   return core::Status::Ok();

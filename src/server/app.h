@@ -19,7 +19,11 @@
 #include "server/server.h"
 #include "store/store.h"
 
-namespace kefu::compliance { class Guard; }
+namespace kefu::compliance {
+class Guard;
+class CustomWordSet;
+struct CheckResult;
+}  // namespace kefu::compliance
 namespace kefu::server {
 class LiveGuard;
 class Extension;
@@ -97,6 +101,12 @@ class App final : public conversation::EventEncoder {
   Hub& hub() { return hub_; }
   Metrics& metrics() { return metrics_; }
   const compliance::Guard* guard() const { return guard_.get(); }
+  // The compliance verdict for `text` sent to buyers of `shop_id`: the shop's platform profile
+  // and its custom words as they are at this call (server/compliance_api.cc). kInvalidArgument
+  // (field "text") for invalid UTF-8. Without a guard built in, every text is ok.
+  core::Result<compliance::CheckResult> CheckOutgoing(const std::string& shop_id, std::string_view text);
+  // Replaces a shop's custom words (null: none); the next CheckOutgoing uses them. Thread-safe.
+  void SetCustomWords(const std::string& shop_id, std::shared_ptr<const compliance::CustomWordSet> words);
   // The reply-rate guard; null when not built in.
   LiveGuard* live() { return live_.get(); }
   // About once a second: reply-rate warnings and escalations, extensions' timers.
@@ -149,6 +159,9 @@ class App final : public conversation::EventEncoder {
   std::unique_ptr<conversation::ReceptionService> reception_;
   std::shared_ptr<const compliance::Guard> guard_;  // null when not built in
   std::shared_ptr<LiveGuard> live_;                 // null when not built in
+  std::shared_mutex words_mu_;
+  // Shop id -> its custom words; guarded by words_mu_.
+  std::unordered_map<std::string, std::shared_ptr<const compliance::CustomWordSet>> custom_words_;
   std::vector<std::unique_ptr<Extension>> extensions_;
   Hub hub_;
   Metrics metrics_;

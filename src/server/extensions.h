@@ -1,5 +1,6 @@
 // Extension points of the server for capabilities that live in their own files: the robot
-// (server/robot_api.cc) and orders/after-sales (server/orders_api.cc). Private to server/.
+// (server/robot_api.cc), orders/after-sales (server/orders_api.cc), custom compliance words
+// (server/compliance_api.cc) and reply templates (server/templates_api.cc). Private to server/.
 #pragma once
 
 #include <memory>
@@ -37,5 +38,7 @@ class Extension {
 // Factories, one per capability file.
 std::unique_ptr<Extension> MakeRobotApi(App& app);
 std::unique_ptr<Extension> MakeOrdersApi(App& app);
+std::unique_ptr<Extension> MakeComplianceWordsApi(App& app);
+std::unique_ptr<Extension> MakeTemplatesApi(App& app);
 
 }  // namespace kefu::server

@@ -21,6 +21,7 @@
 #include "server/extensions.h"
 #include "server/json.h"
 #include "server/routes.h"
+#include "server/shop_texts.h"
 #include "store/robot_repo.h"
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
@@ -527,20 +528,11 @@ core::Result<RobotApi::Verdict> RobotApi::Check(const std::string& shop, const s
   Verdict v;
 #if KEFU_HAVE_COMPLIANCE
   if (!app_.guard()) return v;
-  auto s = const_cast<App&>(app_).ShopById(shop);
-  const auto platform = s.ok() ? core::ParsePlatform(s->platform).value_or(core::Platform::kPdd) : core::Platform::kPdd;
-  auto res = app_.guard()->Check(text, platform);
+  // With the shop's custom words, as they are at this call.
+  auto res = const_cast<App&>(app_).CheckOutgoing(shop, text);
   if (!res.ok()) return core::InvalidArgument(res.status().message());
   v.ok = res->ok;
-  for (const auto& x : res->violations) {
-    v.violations.push_back(json::object{{"category", x.category},
-                                        {"rule", x.rule},
-                                        {"severity", std::string(compliance::SeverityName(x.severity))},
-                                        {"start", x.start},
-                                        {"end", x.end},
-                                        {"match", x.match},
-                                        {"suggestion", x.suggestion}});
-  }
+  v.violations = texts::ViolationsJson(res->violations);
 #else
   (void)shop;
   (void)text;

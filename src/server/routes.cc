@@ -9,6 +9,7 @@
 
 #include "server/extensions.h"
 #include "server/json.h"
+#include "server/shop_texts.h"
 #if KEFU_HAVE_COMPLIANCE
 #include "compliance/compliance.h"
 #endif
@@ -99,19 +100,7 @@ json::object ConvJson(App& app, const conversation::Conversation& c) {
 }
 
 #if KEFU_HAVE_COMPLIANCE
-json::array ViolationsJson(const std::vector<compliance::Violation>& vs) {
-  json::array out;
-  for (const auto& v : vs) {
-    out.push_back(json::object{{"category", v.category},
-                               {"rule", v.rule},
-                               {"severity", std::string(compliance::SeverityName(v.severity))},
-                               {"start", v.start},
-                               {"end", v.end},
-                               {"match", v.match},
-                               {"suggestion", v.suggestion}});
-  }
-  return out;
-}
+using texts::ViolationsJson;  // one encoding of violations for every route (server/shop_texts.h)
 #endif
 
 std::string ContentType(const fs::path& p) {
@@ -568,8 +557,8 @@ void Router::Handle(Request req, Respond respond) {
       if (!actor.shop_ids.count(shop_id)) return respond(Error(core::NotFound("shop " + shop_id + " not found")));
       auto shop = app.ShopById(shop_id);
       if (!shop.ok()) return respond(Error(shop.status()));
-      auto res = app.guard()->Check(*text, core::ParsePlatform(shop->platform).value_or(core::Platform::kPdd));
-      if (!res.ok()) return respond(Error(core::InvalidArgument(res.status().message(), "text")));
+      auto res = app.CheckOutgoing(shop_id, *text);  // with the shop's custom words
+      if (!res.ok()) return respond(Error(res.status()));
       return respond(JsonResponse(200, json::object{{"ok", res->ok}, {"violations", ViolationsJson(res->violations)}}));
 #else
       return respond(Error(core::NotFound("the compliance guard is not built into this binary")));
@@ -684,10 +673,8 @@ void Router::Handle(Request req, Respond respond) {
         if (text->empty()) return respond(Error(core::InvalidArgument("text must not be empty", "text")));
         json::array warnings;
 #if KEFU_HAVE_COMPLIANCE
-        auto shop = app.ShopById(conv->shop_id);
-        const auto platform = shop.ok() ? core::ParsePlatform(shop->platform).value_or(core::Platform::kPdd) : core::Platform::kPdd;
-        auto check = app.guard()->Check(*text, platform);
-        if (!check.ok()) return respond(Error(core::InvalidArgument(check.status().message(), "text")));
+        auto check = app.CheckOutgoing(conv->shop_id, *text);  // with the shop's custom words
+        if (!check.ok()) return respond(Error(check.status()));
         if (!check->ok) {
           app.metrics().compliance_blocked++;
           json::object o = ErrorJson(core::Status(core::Code::kInvalidArgument,

@@ -233,7 +233,20 @@ CREATE TABLE robot_questions (
   agent_answer TEXT NOT NULL DEFAULT '', robot_abstained INTEGER NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX robot_questions_by_shop ON robot_questions (shop_id, ts);
 )sql",
-    // 4: indexes for the message write rate. A buyer's messages are found through their
+    // 4: a shop's custom compliance words and its reply templates (store/shop_texts_repo.cc).
+    R"sql(
+CREATE TABLE compliance_words (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, shop_id TEXT NOT NULL, id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('block','allow')), word TEXT NOT NULL,
+  word_key TEXT NOT NULL, suggestion TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE (shop_id, word_key));
+CREATE TABLE templates (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, shop_id TEXT NOT NULL, id TEXT NOT NULL UNIQUE,
+  scene TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, updated_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX templates_by_shop ON templates (shop_id, seq);
+)sql",
+    // 5: indexes for the message write rate. A buyer's messages are found through their
     // conversation (one per shop and buyer), so the (shop, buyer) index goes; reply-rate reads
     // select a shop's messages by time.
     R"sql(

@@ -20,6 +20,7 @@ struct Entry {
   std::string rule;
   std::string rule_pinyin;  // rule + ".pinyin": the rule of a finding by sound
   std::string suggestion;
+  std::vector<std::string> replacements;  // ReplacementsOf(suggestion)
   Severity severity = Severity::kBlock;
   bool homophones = false;  // flag `pinyin`: also Han homophones and mixed spellings
   bool latin = false;       // flag `latin`: also the pinyin spelled in Latin letters

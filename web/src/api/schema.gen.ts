@@ -254,8 +254,61 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description Checks a text as it would be checked when sent to a buyer of the shop (`shop`, default the
+         *     user's first): the shop's platform profile and its custom words as they are now. The
+         *     workbench calls it (debounced) while an agent types.
+         */
         post: operations["checkCompliance"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/words": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The shop's custom words (店铺自定义词), oldest first. Every member may read them. */
+        get: operations["listComplianceWords"];
+        put?: never;
+        /**
+         * @description Leads and owners. Adds a block word (reported as category `custom`, severity block; its
+         *     `suggestion` becomes the violation's replacement) or an allow word (a finding wholly inside it is
+         *     dropped). It applies to the shop's next check: agent replies, robot answers, FAQ and
+         *     template saves, quick replies and /compliance/check. Words are compared normalised
+         *     ("秘 密 渠道" = "秘密渠道"); the same word twice, as either kind, is 409. A block word's
+         *     suggestion must itself pass the guard (422, field "suggestion"). Audited
+         *     (`compliance_word.add`).
+         */
+        post: operations["addComplianceWord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/words/{id}": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Leads and owners. Applies to the shop's next check. Audited (`compliance_word.delete`). */
+        delete: operations["deleteComplianceWord"];
         options?: never;
         head?: never;
         patch?: never;
@@ -476,6 +529,97 @@ export interface paths {
         put?: never;
         /** @description One click from a suggestion to a new FAQ entry (a new id); same checks as createFaq. */
         post: operations["acceptFaqSuggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The shop's reply templates (话术), oldest first. Every member may read them. */
+        get: operations["listTemplates"];
+        put?: never;
+        /**
+         * @description Leads and owners. The text (variables as written) passes the compliance guard with the
+         *     shop's custom words before it is saved; warnings come back with the 201. Audited
+         *     (`template.create`). At most 1000 templates per shop (409).
+         */
+        post: operations["createTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The variables a template may use and the scenes. Syntax: `{name}` with the Chinese name
+         *     ({买家昵称}); `{{` and `}}` are literal braces; any other brace is an error.
+         */
+        get: operations["listTemplateVariables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getTemplate"];
+        /** @description Leads and owners. Fields present are changed; the text passes the guard again. Audited (`template.update`). */
+        put: operations["updateTemplate"];
+        post?: never;
+        /** @description Leads and owners. Audited (`template.delete`). */
+        delete: operations["deleteTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A quick reply: the template filled from the conversation (buyer, the agent's name, the
+         *     shop) and its order: `order_id` when given (the buyer's order, or an order card of this
+         *     conversation), else the buyer's latest order card in it, else the buyer's newest order in
+         *     the shop. Variables without a value stay as written and are listed in `missing`. The text
+         *     is checked like a reply (`ok`, `violations`); sending it goes through
+         *     POST /conversations/{id}/messages, which enforces the verdict.
+         */
+        post: operations["renderTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -893,7 +1037,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Every change of orders, reviews, cases, compensations and approvals, newest first.
+         * @description Every change of orders, reviews, cases, compensations, approvals, custom compliance words
+         *     and reply templates, newest first.
          *     `action` is a prefix up to a dot ("approval" matches approval.request/approve/reject).
          *     `from`/`to` are RFC 3339 or a shop-local date (`to` exclusive; a date covers that day).
          *     `format=csv` answers text/csv (UTF-8 with BOM) with up to `limit` (default 10000) rows.
@@ -921,6 +1066,8 @@ export interface components {
             /** @enum {string} */
             error: "compliance_blocked";
             message: string;
+            /** @description the request field whose text is blocked */
+            field?: string;
             violations: components["schemas"]["Violation"][];
         };
         /** @enum {string} */
@@ -1005,6 +1152,7 @@ export interface components {
             seq: number;
         };
         Violation: {
+            /** @description third_party | off_platform | uncivil | filler | extreme_word | over_promise | custom */
             category: string;
             rule: string;
             /** @enum {string} */
@@ -1013,8 +1161,12 @@ export interface components {
             start: number;
             /** @description Code point offset (exclusive). */
             end: number;
+            /** @description the original text at start..end */
             match: string;
+            /** @description what to write instead, as advice (改为“很好”, 请在平台内沟通) */
             suggestion: string;
+            /** @description words that may take the match's place as they are (the quoted phrases of 改为“…”, or a shop's replacement for its block word); empty when the suggestion is advice only. A one-click fix uses these, never the advice text. (HTTP only; `kefu check` keeps its format.) */
+            replacements: string[];
         };
         BoardAgent: {
             id: string;
@@ -1411,6 +1563,84 @@ export interface components {
             compensations: components["schemas"]["Compensation"][];
             approvals: components["schemas"]["Approval"][];
             price_floor?: components["schemas"]["Money"];
+        };
+        /** @enum {string} */
+        WordKind: "block" | "allow";
+        CustomWord: {
+            id: string;
+            kind: components["schemas"]["WordKind"];
+            word: string;
+            /** @description block words: the replacement agents are offered (may be empty) */
+            suggestion: string;
+            /** @description the lead's reason */
+            note: string;
+            created_by: string;
+            created_by_name: string;
+            created_at: string;
+        };
+        CustomWordInput: {
+            shop?: string;
+            kind: components["schemas"]["WordKind"];
+            /** @description 1-30 characters, one line, something left after normalisation */
+            word: string;
+            /** @description block words only; at most 60 characters */
+            suggestion?: string;
+            /** @description at most 200 characters */
+            note?: string;
+        };
+        /**
+         * @description 通用 售前 催付 发货通知 物流 好评邀请 售后
+         * @enum {string}
+         */
+        TemplateScene: "general" | "presale" | "payment_reminder" | "shipping_notice" | "logistics" | "review_invite" | "aftersales";
+        TemplateVariable: {
+            /** @description as written in a template: {买家昵称} */
+            name: string;
+            /** @description English key, e.g. buyer_name */
+            key: string;
+            description: string;
+            example: string;
+        };
+        ReplyTemplate: {
+            id: string;
+            shop: string;
+            scene: components["schemas"]["TemplateScene"];
+            title: string;
+            text: string;
+            /** @description names of the variables the text uses */
+            variables: string[];
+            updated_by: string;
+            updated_by_name: string;
+            created_at: string;
+            updated_at: string;
+        };
+        ReplyTemplateInput: {
+            shop?: string;
+            scene?: components["schemas"]["TemplateScene"];
+            /** @description 1-40 characters, one line */
+            title: string;
+            /** @description 1-500 characters; variables as {买家昵称} */
+            text: string;
+        };
+        ReplyTemplatePatch: {
+            scene?: components["schemas"]["TemplateScene"];
+            title?: string;
+            text?: string;
+        };
+        TemplateSaved: {
+            template: components["schemas"]["ReplyTemplate"];
+            warnings: components["schemas"]["Violation"][];
+        };
+        RenderedTemplate: {
+            template_id: string;
+            conversation_id: string;
+            order_id: string | null;
+            text: string;
+            /** @description variables left as written for want of a value */
+            missing: string[];
+            /** @description false when the text would be blocked */
+            ok: boolean;
+            violations: components["schemas"]["Violation"][];
         };
         AuditEntry: {
             id: string;
@@ -1883,6 +2113,109 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+        };
+    };
+    listComplianceWords: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shop's words and how many it may keep. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        shop: string;
+                        items: components["schemas"]["CustomWord"][];
+                        /** @description most words a shop may keep (500) */
+                        max: number;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    addComplianceWord: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomWordInput"];
+            };
+        };
+        responses: {
+            /**
+             * @description The stored word; for an allow word, `lifts` lists the block findings the guard makes
+             *     in the word alone, which this shop now lets through.
+             */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        word: components["schemas"]["CustomWord"];
+                        lifts: components["schemas"]["Violation"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            /** @description The suggestion itself breaks platform rules (field "suggestion"). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+        };
+    };
+    deleteComplianceWord: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
         };
     };
     getReplyRate: {
@@ -2442,6 +2775,230 @@ export interface operations {
                     "application/json": components["schemas"]["ComplianceBlocked"];
                 };
             };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+                scene?: components["schemas"]["TemplateScene"];
+                /** @description substring of the title or text (ASCII case ignored) */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        shop: string;
+                        items: components["schemas"]["ReplyTemplate"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createTemplate: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyTemplateInput"];
+            };
+        };
+        responses: {
+            /** @description The saved template and the guard's warnings. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateSaved"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            /** @description The text breaks platform rules (field "text"); nothing is saved. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+        };
+    };
+    listTemplateVariables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Variables in the order the editor offers them, and the scenes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["TemplateVariable"][];
+                        scenes: components["schemas"]["TemplateScene"][];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTemplate"];
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    updateTemplate: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyTemplatePatch"];
+            };
+        };
+        responses: {
+            /** @description The saved template and the guard's warnings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateSaved"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /** @description The text breaks platform rules; the template is unchanged. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+        };
+    };
+    deleteTemplate: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    renderTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    conversation_id: string;
+                    order_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The rendered reply and the guard's verdict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedTemplate"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
         };
     };
     listOrders: {
@@ -3150,7 +3707,7 @@ export interface operations {
                 shop?: components["parameters"]["Shop"];
                 actor?: string;
                 action?: string;
-                entity_type?: "order" | "review" | "case" | "compensation" | "approval";
+                entity_type?: "order" | "review" | "case" | "compensation" | "approval" | "compliance_word" | "template";
                 entity_id?: string;
                 from?: string;
                 to?: string;

@@ -24,7 +24,8 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'orders', name: 'orders', component: () => import('@/views/orders/index.vue'), meta: { title: 'layout.nav.orders', roles: ALL, nav: true } },
   { path: 'aftersales', name: 'aftersales', component: () => import('@/views/aftersales/index.vue'), meta: { title: 'layout.nav.aftersales', roles: ALL, nav: true } },
   { path: 'robot', name: 'robot', component: () => import('@/views/robot/index.vue'), meta: { title: 'layout.nav.robot', roles: LEADS, nav: true } },
-  { path: 'templates', name: 'templates', component: soon, meta: { title: 'layout.nav.templates', roles: ALL, nav: true } },
+  { path: 'templates', name: 'templates', component: () => import('@/views/templates/index.vue'), meta: { title: 'layout.nav.templates', roles: ALL, nav: true } },
+  { path: 'compliance', name: 'compliance', component: () => import('@/views/compliance/index.vue'), meta: { title: 'layout.nav.compliance', roles: ALL, nav: true } },
   { path: 'team', name: 'team', component: soon, meta: { title: 'layout.nav.team', roles: LEADS, nav: true } },
   { path: 'settings', name: 'settings', component: soon, meta: { title: 'layout.nav.settings', roles: ['owner'], nav: true } },
 ];

@@ -25,15 +25,15 @@ export function segmentByViolations(text: string, violations: Violation[]): Segm
   return out;
 }
 
-// Replaces one violation's range with its suggestion (code points again).
-export function applySuggestion(text: string, v: Violation): string {
+// Replaces one violation's range with one of its replacements (code points again).
+export function applyReplacement(text: string, v: Violation, replacement: string): string {
   const cps = Array.from(text);
   const current = cps.slice(v.start, v.end).join('');
   if (current !== v.match && v.match) {
     // The text changed since the check; fall back to replacing the first occurrence.
-    return text.includes(v.match) ? text.replace(v.match, v.suggestion) : text;
+    return text.includes(v.match) ? text.replace(v.match, replacement) : text;
   }
-  return cps.slice(0, v.start).join('') + v.suggestion + cps.slice(v.end).join('');
+  return cps.slice(0, v.start).join('') + replacement + cps.slice(v.end).join('');
 }
 
 export function formatTime(ts: string | null | undefined, locale: string): string {

@@ -91,7 +91,7 @@ describe('conversations store', () => {
 
   it('marks a compliance block with its violations', async () => {
     const s = await opened();
-    const v = { category: 'absolute', rule: 'r1', severity: 'block' as const, start: 0, end: 2, match: '最好', suggestion: '很好' };
+    const v = { category: 'absolute', rule: 'r1', severity: 'block' as const, start: 0, end: 2, match: '最好', suggestion: '改为“很好”', replacements: ['很好'] };
     vi.mocked(api.sendMessage).mockRejectedValueOnce(new ApiError(422, { error: 'compliance_blocked', message: 'x', violations: [v] }));
     await s.send('c1', '最好的').catch(() => {});
     expect(s.threads.get('c1')!.items.at(-1)).toMatchObject({ state: 'failed', error: 'compliance_blocked', violations: [v] });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '@/api/types';
 import { countdownLevel, formatCountdown, formatWait, secondsLeft } from '../countdown';
-import { applySuggestion, segmentByViolations } from '../text';
+import { applyReplacement, segmentByViolations } from '../text';
 
 const v = (start: number, end: number, match: string, suggestion = 'X', severity: 'block' | 'warn' = 'block'): Violation => ({
-  category: 'absolute', rule: 'r', severity, start, end, match, suggestion,
+  category: 'absolute', rule: 'r', severity, start, end, match, suggestion, replacements: [],
 });
 
 describe('countdown', () => {
@@ -43,9 +43,10 @@ describe('violations', () => {
     const segs = segmentByViolations('abcdef', [v(0, 3, 'abc'), v(2, 4, 'cd'), v(10, 12, 'zz')]);
     expect(segs.map((s) => s.text)).toEqual(['abc', 'def']);
   });
-  it('apply a suggestion in place', () => {
-    expect(applySuggestion('😀全网最低价哦', v(1, 5, '全网最低', '超值'))).toBe('😀超值价哦');
+  it('apply a replacement in place', () => {
+    expect(applyReplacement('😀全网最低价哦', v(1, 5, '全网最低', '改为“超值”'), '超值')).toBe('😀超值价哦');
     // Text edited since the check: replace the first occurrence instead.
-    expect(applySuggestion('好的，全网最低', v(0, 4, '全网最低', '超值'))).toBe('好的，超值');
+    expect(applyReplacement('好的，全网最低', v(0, 4, '全网最低'), '超值')).toBe('好的，超值');
+    expect(applyReplacement('已改掉了', v(0, 4, '全网最低'), '超值')).toBe('已改掉了');
   });
 });
