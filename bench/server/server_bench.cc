@@ -781,9 +781,9 @@ int Raw(const Flags& fl) {
   Exec(db, "PRAGMA journal_mode=WAL");
   Exec(db, sync == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
   Exec(db, "PRAGMA foreign_keys=ON");
-  // Experiments only (the store keeps SQLite's default cache).
-  if (auto c = fl.Str("cache-kib"); !c.empty()) Exec(db, ("PRAGMA cache_size=-" + c).c_str());
-  // The tables a buyer message touches, as in src/store/store.cc's first migration.
+  // The store's writer cache (src/store/store.cc), so both keep the same working set in memory.
+  Exec(db, ("PRAGMA cache_size=-" + fl.Str("cache-kib", "65536")).c_str());
+  // The tables a buyer message touches, as src/store/store.cc's migrations leave them.
   Exec(db, R"sql(
 CREATE TABLE conversations (
   id TEXT PRIMARY KEY, shop_id TEXT NOT NULL, buyer TEXT NOT NULL, status TEXT NOT NULL,
@@ -792,26 +792,23 @@ CREATE TABLE conversations (
   transfer_note TEXT, last_text TEXT, last_from TEXT, last_ts INTEGER NOT NULL DEFAULT 0,
   unread INTEGER NOT NULL DEFAULT 0, UNIQUE (shop_id, buyer));
 CREATE TABLE messages (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+  seq INTEGER PRIMARY KEY, id TEXT NOT NULL,
   conversation_id TEXT NOT NULL, shop_id TEXT NOT NULL, buyer TEXT NOT NULL,
   sender TEXT NOT NULL, agent_id TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL,
-  client_msg_id TEXT, order_id TEXT, dedupe_key TEXT UNIQUE);
+  client_msg_id TEXT, order_id TEXT, dedupe_key TEXT);
 CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
-CREATE INDEX messages_by_buyer ON messages (shop_id, buyer, seq);
+CREATE INDEX messages_by_shop_time ON messages (shop_id, ts);
+CREATE UNIQUE INDEX messages_by_dedupe_key ON messages (dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE TABLE events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, shop_id TEXT NOT NULL,
+  seq INTEGER PRIMARY KEY, type TEXT NOT NULL, shop_id TEXT NOT NULL,
   agent_id TEXT, buyer TEXT, buyer_visible INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL,
   ts INTEGER NOT NULL);
 CREATE INDEX events_by_shop ON events (shop_id, seq);
 )sql");
   auto find = Prepare(db, "SELECT seq, id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id FROM messages WHERE dedupe_key = ?");
   auto ins_msg = Prepare(db, "INSERT INTO messages (id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id, dedupe_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-  auto save_conv = Prepare(db, "INSERT OR REPLACE INTO conversations (id, shop_id, buyer, status, agent_id, skill, created_at, updated_at, waiting_since, last_agent_id, last_agent_at, transfer_note, last_text, last_from, last_ts, unread) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  // Experiment switches (defaults = the rows only): --savepoints 1 wraps each message in
-  // SAVEPOINT/RELEASE via sqlite3_exec as the store's writer does; --conv-update 1 updates the
-  // conversation's changing columns instead of rewriting the row with INSERT OR REPLACE.
-  const bool savepoints = fl.Num("savepoints", 0) != 0, conv_update = fl.Num("conv-update", 0) != 0;
-  auto upd_conv = Prepare(db, "UPDATE conversations SET updated_at = ?, last_text = ?, last_from = ?, last_ts = ?, unread = ? WHERE id = ?");
+  auto save_conv = Prepare(db, "INSERT INTO conversations (id, shop_id, buyer, status, agent_id, skill, created_at, updated_at, waiting_since, last_agent_id, last_agent_at, transfer_note, last_text, last_from, last_ts, unread) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                               "ON CONFLICT (id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, skill = excluded.skill, updated_at = excluded.updated_at, waiting_since = excluded.waiting_since, last_agent_id = excluded.last_agent_id, last_agent_at = excluded.last_agent_at, transfer_note = excluded.transfer_note, last_text = excluded.last_text, last_from = excluded.last_from, last_ts = excluded.last_ts, unread = excluded.unread");
   auto ins_event = Prepare(db, "INSERT INTO events (type, shop_id, agent_id, buyer, buyer_visible, data, ts) VALUES (?,?,?,?,?,?,?)");
 
   std::mt19937_64 rng(42);
@@ -841,7 +838,10 @@ CREATE INDEX events_by_shop ON events (shop_id, seq);
       const int64_t ts = base_ts + int64_t(n);
       BindText(find, 1, dedupe);
       step(find, "dedupe lookup");
-      BindText(ins_msg, 1, RandomId(rng, "m_"));
+      // Time-ordered like the store's ids (core::NewSortableId): a time prefix, then random.
+      char time_prefix[24];
+      std::snprintf(time_prefix, sizeof time_prefix, "%010llx", (unsigned long long)(ts / 1000));
+      BindText(ins_msg, 1, "m_" + std::string(time_prefix) + RandomId(rng, "").substr(0, 10));
       BindText(ins_msg, 2, conv_ids[c]);
       BindText(ins_msg, 3, shop);
       BindText(ins_msg, 4, buyer);
@@ -854,16 +854,6 @@ CREATE INDEX events_by_shop ON events (shop_id, seq);
       BindText(ins_msg, 11, dedupe);
       step(ins_msg, "insert message");
       const std::string& agent = agent_ids[c % agent_ids.size()];
-      if (savepoints) Exec(db, "SAVEPOINT job");
-      if (conv_update && n >= uint64_t(buyers)) {
-        sqlite3_bind_int64(upd_conv, 1, ts);
-        BindText(upd_conv, 2, text);
-        BindText(upd_conv, 3, "buyer");
-        sqlite3_bind_int64(upd_conv, 4, ts);
-        sqlite3_bind_int64(upd_conv, 5, ++unread[c]);
-        BindText(upd_conv, 6, conv_ids[c]);
-        step(upd_conv, "update conversation");
-      } else {
       BindText(save_conv, 1, conv_ids[c]);
       BindText(save_conv, 2, shop);
       BindText(save_conv, 3, buyer);
@@ -881,7 +871,6 @@ CREATE INDEX events_by_shop ON events (shop_id, seq);
       sqlite3_bind_int64(save_conv, 15, ts);
       sqlite3_bind_int64(save_conv, 16, ++unread[c]);
       step(save_conv, "save conversation");
-      }
       BindText(ins_event, 1, "message.created");
       BindText(ins_event, 2, shop);
       BindText(ins_event, 3, agent);
@@ -890,7 +879,6 @@ CREATE INDEX events_by_shop ON events (shop_id, seq);
       BindText(ins_event, 6, data);
       sqlite3_bind_int64(ins_event, 7, ts);
       step(ins_event, "insert event");
-      if (savepoints) Exec(db, "RELEASE job");
     }
     Exec(db, "COMMIT");
   }
@@ -898,7 +886,7 @@ CREATE INDEX events_by_shop ON events (shop_id, seq);
   const double rate = double(n) / secs;
   const double self_cpu = (SelfCpuSeconds() - cpu0) / secs;
   const double rest = std::max(0.0, (MachineBusySeconds() - machine0) / secs - self_cpu);
-  for (auto* st : {find, ins_msg, save_conv, upd_conv, ins_event}) sqlite3_finalize(st);
+  for (auto* st : {find, ins_msg, save_conv, ins_event}) sqlite3_finalize(st);
   sqlite3_close(db);
   std::printf("raw sqlite limit: %s msg/s   [same rows per message: dedupe lookup + message + conversation "
               "upsert + %zu-byte event; batches of %d, WAL, synchronous=%s, one thread, %s messages in %.1f s; cpu: %.2f cores = %.1f us per message, rest of machine %.2f]\n",

@@ -241,10 +241,18 @@ core::Result<store::ShopRow> App::ShopByIngestKey(const std::string& key) {
 
 std::optional<store::ShopRow> App::CachedShopByIngestKey(const std::string& key) {
   if (key.empty()) return std::nullopt;
+  {
+    // Keys that checked out before skip the hash: a bridge sends the same key with every message.
+    std::shared_lock lock(mu_);
+    if (auto it = verified_keys_.find(key); it != verified_keys_.end()) return shops_.at(it->second);
+  }
   const std::string hash = store::Sha256Hex(key);
-  std::shared_lock lock(mu_);
-  if (auto it = shop_by_key_.find(hash); it != shop_by_key_.end()) return shops_.at(it->second);
-  return std::nullopt;
+  std::unique_lock lock(mu_);
+  auto it = shop_by_key_.find(hash);
+  if (it == shop_by_key_.end()) return std::nullopt;
+  if (verified_keys_.size() >= 4096) verified_keys_.clear();  // bounded; keys rarely change
+  verified_keys_.emplace(key, it->second);
+  return shops_.at(it->second);
 }
 
 core::Result<store::ShopRow> App::ShopById(const std::string& id) {

@@ -172,6 +172,7 @@ class App final : public conversation::EventEncoder {
   std::unordered_map<std::string, store::UserRow> users_;     // by id
   std::unordered_map<std::string, store::ShopRow> shops_;     // by id
   std::unordered_map<std::string, std::string> shop_by_key_;  // key hash -> shop id
+  std::unordered_map<std::string, std::string> verified_keys_;  // ingest key -> shop id (memory only)
   std::unordered_map<std::string, core::TimeZone> zones_;     // shop id -> zone
   core::TimeZone default_zone_;
 };

@@ -246,12 +246,34 @@ CREATE TABLE templates (
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE INDEX templates_by_shop ON templates (shop_id, seq);
 )sql",
-    // 5: indexes for the message write rate. A buyer's messages are found through their
-    // conversation (one per shop and buyer), so the (shop, buyer) index goes; reply-rate reads
-    // select a shop's messages by time.
+    // 5: the message and event tables as the write rate needs them (rebuilt; SQLite cannot
+    // drop a column constraint). A message costs one b-tree per index, so: no unique index on
+    // the message id (ids are unique by construction: time + 50 random bits, and nothing looks
+    // a message up by it); the idempotency key indexed only where there is one; a buyer's
+    // messages found through their conversation (one per shop and buyer) instead of a
+    // (shop, buyer) index; a shop's messages by time for the reply-rate reads. No AUTOINCREMENT:
+    // it updates sqlite_sequence on every insert, and seq already only grows, since rows are
+    // never deleted.
     R"sql(
-DROP INDEX messages_by_buyer;
+CREATE TABLE messages_v5 (
+  seq INTEGER PRIMARY KEY, id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL, shop_id TEXT NOT NULL, buyer TEXT NOT NULL,
+  sender TEXT NOT NULL, agent_id TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL,
+  client_msg_id TEXT, order_id TEXT, dedupe_key TEXT);
+INSERT INTO messages_v5 SELECT seq, id, conversation_id, shop_id, buyer, sender, agent_id, text,
+  ts, client_msg_id, order_id, dedupe_key FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v5 RENAME TO messages;
+CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
 CREATE INDEX messages_by_shop_time ON messages (shop_id, ts);
+CREATE UNIQUE INDEX messages_by_dedupe_key ON messages (dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE TABLE events_v5 (
+  seq INTEGER PRIMARY KEY, type TEXT NOT NULL, shop_id TEXT NOT NULL, agent_id TEXT, buyer TEXT,
+  buyer_visible INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL, ts INTEGER NOT NULL);
+INSERT INTO events_v5 SELECT seq, type, shop_id, agent_id, buyer, buyer_visible, data, ts FROM events;
+DROP TABLE events;
+ALTER TABLE events_v5 RENAME TO events;
+CREATE INDEX events_by_shop ON events (shop_id, seq);
 )sql",
 };
 
