@@ -1,5 +1,7 @@
 #include "conversation/conversation.h"
 
+#include <tuple>
+
 #include <algorithm>
 #include <array>
 #include <mutex>
@@ -84,8 +86,9 @@ struct ReceptionService::Impl {
            a.load < a.agent.max_concurrent;
   }
 
-  // Sticky first, then the least-loaded agent with the skill (ties by id, for determinism).
-  // nullptr when nobody can take it. `exclude` is never picked.
+  // Sticky first, then the least-loaded agent with the skill; among equals, the one who got a
+  // new conversation least recently, then the one available longest (so equals take turns),
+  // then by id. nullptr when nobody can take it. `exclude` is never picked.
   AgentState* PickAgent(const Conversation& c, const std::string& exclude = {}) {
     if (!c.last_agent_id.empty() && c.last_agent_id != exclude &&
         clock.Now() - c.last_agent_at <= settings.sticky_window) {
@@ -95,7 +98,9 @@ struct ReceptionService::Impl {
     AgentState* best = nullptr;
     for (auto& [id, a] : agents) {
       if (id == exclude || !CanTake(a, c)) continue;
-      if (!best || a.load < best->load || (a.load == best->load && id < best->agent.id)) best = &a;
+      if (!best || std::tie(a.load, a.last_assigned_at, a.available_since, a.agent.id) <
+                       std::tie(best->load, best->last_assigned_at, best->available_since, best->agent.id))
+        best = &a;
     }
     return best;
   }
@@ -151,6 +156,7 @@ struct ReceptionService::Impl {
     c.agent_id = a->agent.id;
     c.last_agent_id = a->agent.id;
     c.last_agent_at = clock.Now();
+    a->last_assigned_at = clock.Now();
     a->load++;
     return true;
   }
@@ -390,6 +396,7 @@ core::Result<Outcome> ReceptionService::Accept(const Actor& actor, const std::st
   c->last_agent_id = actor.user_id;
   c->last_agent_at = impl_->clock.Now();
   c->updated_at = impl_->clock.Now();
+  it->second.last_assigned_at = impl_->clock.Now();
   it->second.load++;
   KEFU_TRY(impl_->repo.SaveConversation(*c));
   Outcome out;
@@ -424,6 +431,7 @@ core::Result<Outcome> ReceptionService::Transfer(const Actor& actor, const std::
     c->status = ConversationStatus::kOpen;
     c->last_agent_id = to_agent;
     c->last_agent_at = impl_->clock.Now();
+    it->second.last_assigned_at = impl_->clock.Now();
     it->second.load++;
   } else {
     impl_->Release(*c);
@@ -483,8 +491,10 @@ core::Result<Outcome> ReceptionService::SetPresence(const std::string& user_id, 
   std::unique_lock lock(impl_->mu);
   auto it = impl_->agents.find(user_id);
   if (it == impl_->agents.end()) return core::NotFound("user " + user_id + " not found");
+  const bool was_available = impl_->Available(it->second);
   it->second.presence = p;
   it->second.explicit_presence = true;
+  if (!was_available && impl_->Available(it->second)) it->second.available_since = impl_->clock.Now();
   Outcome out;
   impl_->EmitPresence(out, it->second);
   if (p == Presence::kOnline) KEFU_TRY(impl_->DrainQueue(out));
@@ -497,7 +507,9 @@ core::Result<Outcome> ReceptionService::SocketChanged(const std::string& user_id
   auto it = impl_->agents.find(user_id);
   if (it == impl_->agents.end()) return core::NotFound("user " + user_id + " not found");
   const Presence before = impl_->EffectivePresence(it->second);
+  const bool was_available = impl_->Available(it->second);
   it->second.sockets = std::max(0, it->second.sockets + delta);
+  if (!was_available && impl_->Available(it->second)) it->second.available_since = impl_->clock.Now();
   Outcome out;
   if (impl_->EffectivePresence(it->second) != before) {
     impl_->EmitPresence(out, it->second);
@@ -524,6 +536,7 @@ core::Result<Outcome> ReceptionService::Escalate(const std::string& conv_id,
   c.last_agent_at = impl_->clock.Now();
   c.transfer_note = "超时未回复，系统自动转接 / reassigned: no reply in time";
   c.updated_at = impl_->clock.Now();
+  next->last_assigned_at = impl_->clock.Now();
   next->load++;
   KEFU_TRY(impl_->repo.SaveConversation(c));
   out.conversation = c;

@@ -85,6 +85,10 @@ struct AgentState {
   bool explicit_presence = false;  // set by PUT /me/presence; otherwise derived from sockets
   int sockets = 0;
   int load = 0;  // open conversations assigned
+  // For fair ties between equally loaded agents: who got a new conversation least recently,
+  // then who became available first.
+  core::Timestamp last_assigned_at{};
+  core::Timestamp available_since{};
 };
 
 // Who is asking: the authenticated user.

@@ -91,6 +91,28 @@ TEST_F(ReceptionTest, RoutesToLeastLoadedOnlineAgentWithSkill) {
   EXPECT_EQ(Ingest("b5", "[订单卡片]", "o-1").agent_id, "after");
 }
 
+TEST_F(ReceptionTest, EquallyLoadedAgentsTakeTurnsFirstCameFirstServed) {
+  AddAgent("zed", {Skill::kPresale});
+  AddAgent("amy", {Skill::kPresale});
+  // zed came online first: of two agents with nothing to do, the one waiting longer gets the
+  // first buyer, whatever their ids.
+  ASSERT_TRUE(rx.SetPresence("zed", Presence::kOnline).ok());
+  clock.Advance(1min);
+  ASSERT_TRUE(rx.SetPresence("amy", Presence::kOnline).ok());
+  clock.Advance(1min);
+  const auto c1 = Ingest("b1", "在吗");
+  EXPECT_EQ(c1.agent_id, "zed");
+  clock.Advance(1min);
+  EXPECT_EQ(Ingest("b2", "在吗").agent_id, "amy");
+  // zed finishes his: he now holds none, amy one.
+  ASSERT_TRUE(rx.Close(ActorOf("zed"), c1.id).ok());
+  clock.Advance(1min);
+  EXPECT_EQ(Ingest("b3", "在吗").agent_id, "zed");  // least loaded wins over turns
+  clock.Advance(1min);
+  // Equal load again (one each): amy got hers longer ago, so she is next.
+  EXPECT_EQ(Ingest("b4", "在吗").agent_id, "amy");
+}
+
 TEST_F(ReceptionTest, RespectsCapAndQueuesUntilAgentFrees) {
   AddAgent("a1", {Skill::kPresale}, /*cap=*/1);
   ASSERT_TRUE(rx.SetPresence("a1", Presence::kOnline).ok());
