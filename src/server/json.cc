@@ -1,5 +1,6 @@
 #include "server/json.h"
 
+#include <array>
 #include <charconv>
 
 namespace kefu::server {
@@ -30,22 +31,37 @@ void JsonWriter::Separate() {
 }
 
 JsonWriter& JsonWriter::Key(std::string_view k) {
-  String(k);
-  out_ += ':';
+  // Keys are the program's own literals: nothing to escape.
+  Separate();
+  out_ += '"';
+  out_ += k;
+  out_ += "\":";
   after_key_ = true;
   return *this;
 }
+
+namespace {
+// Bytes a JSON string must escape: controls, the quote and the backslash.
+constexpr auto kEscaped = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[size_t(c)] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+}  // namespace
 
 JsonWriter& JsonWriter::String(std::string_view v) {
   Separate();
   static constexpr char kHex[] = "0123456789abcdef";
   out_ += '"';
-  size_t run = 0;  // start of the stretch that needs no escaping
-  for (size_t i = 0; i < v.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(v[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out_.append(v.data() + run, i - run);
-    run = i + 1;
+  const char* p = v.data();
+  const char* const end = p + v.size();
+  while (p < end) {
+    const char* run = p;  // a stretch that needs no escaping, appended at once
+    while (p < end && !kEscaped[static_cast<unsigned char>(*p)]) ++p;
+    out_.append(run, size_t(p - run));
+    if (p == end) break;
+    const unsigned char c = static_cast<unsigned char>(*p++);
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
@@ -60,7 +76,6 @@ JsonWriter& JsonWriter::String(std::string_view v) {
         out_ += kHex[c & 15];
     }
   }
-  out_.append(v.data() + run, v.size() - run);
   out_ += '"';
   return *this;
 }
@@ -86,7 +101,12 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
 }
 
 JsonWriter& JsonWriter::Time(core::Timestamp t, const core::TimeZone& tz) {
-  return String(tz.Format(t));
+  Separate();
+  // A timestamp has nothing to escape.
+  out_ += '"';
+  out_ += tz.Format(t);
+  out_ += '"';
+  return *this;
 }
 
 void WriteMessage(JsonWriter& w, const conversation::Message& m, const core::TimeZone& tz) {

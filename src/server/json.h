@@ -22,6 +22,7 @@ class JsonWriter {
   explicit JsonWriter(std::string& out) : out_(out) {}
   JsonWriter& BeginObject();
   JsonWriter& EndObject();
+  // `k` must need no escaping (keys are the program's literals).
   JsonWriter& Key(std::string_view k);
   JsonWriter& String(std::string_view v);
   // An empty string is written as null (optional ids and notes).

@@ -76,6 +76,17 @@ class Stmt {
     else Bind(v);
     return *this;
   }
+  // Binds without a copy: `v` must stay alive and unchanged until the statement has run. For
+  // the writer's per-message statements, whose arguments outlive the call.
+  Stmt& Ref(std::string_view v) {
+    sqlite3_bind_text(st_, ++idx_, v.data(), int(v.size()), SQLITE_STATIC);
+    return *this;
+  }
+  Stmt& RefNullable(std::string_view v) {
+    if (v.empty()) sqlite3_bind_null(st_, ++idx_);
+    else Ref(v);
+    return *this;
+  }
   Stmt& Bind(int64_t v) {
     sqlite3_bind_int64(st_, ++idx_, v);
     return *this;
@@ -310,7 +321,7 @@ struct Store::Impl {
 
   // Writer statements.
   Stmt ins_shop, ins_user, ins_member, ins_session, del_session, find_dedupe, ins_message,
-      save_conv, ins_event;
+      save_conv, upd_conv, ins_event;
   Stmt begin, commit, rollback, savepoint, release, rollback_to;
 
   // Reader pool.
@@ -347,7 +358,7 @@ struct Store::Impl {
     // Statements must be finalised before their connection closes.
     ins_shop = Stmt(); ins_user = Stmt(); ins_member = Stmt(); ins_session = Stmt();
     del_session = Stmt(); find_dedupe = Stmt(); ins_message = Stmt(); save_conv = Stmt();
-    ins_event = Stmt();
+    upd_conv = Stmt(); ins_event = Stmt();
     begin = Stmt(); commit = Stmt(); rollback = Stmt(); savepoint = Stmt(); release = Stmt();
     rollback_to = Stmt();
     for (auto* r : all_readers) sqlite3_close(r);
@@ -601,10 +612,11 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& data_dir, Op
   impl->del_session = Stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
   impl->find_dedupe = Stmt(db, "SELECT seq, id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id FROM messages WHERE dedupe_key = ?");
   impl->ins_message = Stmt(db, "INSERT INTO messages (id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id, dedupe_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-  // An update in place when the row exists: INSERT OR REPLACE would delete and re-insert it,
-  // rewriting both of its index entries on every message.
+  // A new conversation (SaveConversation updates in place first). Not INSERT OR REPLACE: that
+  // deletes and re-inserts the row, rewriting both of its index entries.
   impl->save_conv = Stmt(db, "INSERT INTO conversations (id, shop_id, buyer, status, agent_id, skill, created_at, updated_at, waiting_since, last_agent_id, last_agent_at, transfer_note, last_text, last_from, last_ts, unread) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, skill = excluded.skill, updated_at = excluded.updated_at, waiting_since = excluded.waiting_since, last_agent_id = excluded.last_agent_id, last_agent_at = excluded.last_agent_at, transfer_note = excluded.transfer_note, last_text = excluded.last_text, last_from = excluded.last_from, last_ts = excluded.last_ts, unread = excluded.unread");
+  impl->upd_conv = Stmt(db, "UPDATE conversations SET status = ?, agent_id = ?, skill = ?, updated_at = ?, waiting_since = ?, last_agent_id = ?, last_agent_at = ?, transfer_note = ?, last_text = ?, last_from = ?, last_ts = ?, unread = ? WHERE id = ?");
   impl->ins_event = Stmt(db, "INSERT INTO events (type, shop_id, agent_id, buyer, buyer_visible, data, ts) VALUES (?,?,?,?,?,?,?)");
   impl->begin = Stmt(db, "BEGIN IMMEDIATE");
   impl->commit = Stmt(db, "COMMIT");
@@ -742,7 +754,7 @@ Message ReadMessage(const Stmt& q) {
 }  // namespace
 
 core::Result<std::optional<Message>> Store::FindMessageByDedupeKey(const std::string& key) {
-  auto& q = impl_->find_dedupe.Reset().Bind(key);
+  auto& q = impl_->find_dedupe.Reset().Ref(key);
   KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<Message>();
   Message m = ReadMessage(q);
@@ -751,31 +763,38 @@ core::Result<std::optional<Message>> Store::FindMessageByDedupeKey(const std::st
 }
 
 core::Status Store::InsertMessage(Message& m, const std::string& dedupe_key) {
-  auto& q = impl_->ins_message.Reset().Bind(m.id).Bind(m.conversation_id).Bind(m.shop_id)
-                .Bind(m.buyer).Bind(std::string(conversation::SenderName(m.from)))
-                .BindNullable(m.agent_id).Bind(m.text).Bind(Micros(m.ts))
-                .BindNullable(m.client_msg_id).BindNullable(m.order_id).BindNullable(dedupe_key);
-  KEFU_TRY(q.Exec());
+  KEFU_TRY(impl_->ins_message.Reset().Ref(m.id).Ref(m.conversation_id).Ref(m.shop_id).Ref(m.buyer)
+               .Ref(conversation::SenderName(m.from)).RefNullable(m.agent_id).Ref(m.text)
+               .Bind(Micros(m.ts)).RefNullable(m.client_msg_id).RefNullable(m.order_id)
+               .RefNullable(dedupe_key).Exec());
   m.seq = sqlite3_last_insert_rowid(impl_->writer);
   return core::Status::Ok();
 }
 
 core::Status Store::SaveConversation(const Conversation& c) {
-  auto& q = impl_->save_conv.Reset().Bind(c.id).Bind(c.shop_id).Bind(c.buyer)
-                .Bind(std::string(conversation::StatusName(c.status))).BindNullable(c.agent_id)
-                .Bind(std::string(conversation::SkillName(c.skill))).Bind(Micros(c.created_at))
+  // Nearly every save is of a conversation that exists: update it in place, insert otherwise.
+  auto& u = impl_->upd_conv.Reset().Ref(conversation::StatusName(c.status)).RefNullable(c.agent_id)
+                .Ref(conversation::SkillName(c.skill)).Bind(Micros(c.updated_at));
+  if (c.waiting_since) u.Bind(Micros(*c.waiting_since));
+  else u.BindNull();
+  KEFU_TRY(u.RefNullable(c.last_agent_id).Bind(Micros(c.last_agent_at)).RefNullable(c.transfer_note)
+               .Ref(c.last_text).Ref(conversation::SenderName(c.last_from)).Bind(Micros(c.last_ts))
+               .Bind(int64_t(c.unread)).Ref(c.id).Exec());
+  if (sqlite3_changes(impl_->writer) > 0) return core::Status::Ok();
+  auto& q = impl_->save_conv.Reset().Ref(c.id).Ref(c.shop_id).Ref(c.buyer)
+                .Ref(conversation::StatusName(c.status)).RefNullable(c.agent_id)
+                .Ref(conversation::SkillName(c.skill)).Bind(Micros(c.created_at))
                 .Bind(Micros(c.updated_at));
   if (c.waiting_since) q.Bind(Micros(*c.waiting_since));
   else q.BindNull();
-  q.BindNullable(c.last_agent_id).Bind(Micros(c.last_agent_at)).BindNullable(c.transfer_note)
-      .Bind(c.last_text).Bind(std::string(conversation::SenderName(c.last_from)))
-      .Bind(Micros(c.last_ts)).Bind(int64_t(c.unread));
-  return q.Exec();
+  return q.RefNullable(c.last_agent_id).Bind(Micros(c.last_agent_at)).RefNullable(c.transfer_note)
+      .Ref(c.last_text).Ref(conversation::SenderName(c.last_from)).Bind(Micros(c.last_ts))
+      .Bind(int64_t(c.unread)).Exec();
 }
 
 core::Status Store::AppendEvent(conversation::OutEvent& ev, const std::string& data) {
-  KEFU_TRY(impl_->ins_event.Reset().Bind(ev.type).Bind(ev.shop_id).BindNullable(ev.agent_id)
-               .BindNullable(ev.buyer).Bind(int64_t(ev.buyer_visible)).Bind(data)
+  KEFU_TRY(impl_->ins_event.Reset().Ref(ev.type).Ref(ev.shop_id).RefNullable(ev.agent_id)
+               .RefNullable(ev.buyer).Bind(int64_t(ev.buyer_visible)).Ref(data)
                .Bind(Micros(ev.ts)).Exec());
   ev.seq = sqlite3_last_insert_rowid(impl_->writer);
   return core::Status::Ok();
