@@ -203,6 +203,8 @@ class CaseRepository {
   // Inserts or replaces the case and appends the audit records atomically.
   virtual core::Status Put(const Case& c, const std::vector<orders::AuditRecord>& audit) = 0;
   virtual std::vector<Case> List(std::string_view shop_id) const = 0;
+  // The shop's cases that are not final (IsFinal), oldest first.
+  virtual std::vector<Case> ListOpen(std::string_view shop_id) const = 0;
   // The open case awaiting a return with this tracking number; kNotFound otherwise.
   virtual core::Result<Case> FindByReturnTracking(std::string_view shop_id,
                                                   std::string_view tracking_no) const = 0;
@@ -354,6 +356,7 @@ class InMemoryCaseRepository final : public CaseRepository {
   core::Result<Case> Get(std::string_view shop_id, std::string_view case_id) const override;
   core::Status Put(const Case& c, const std::vector<orders::AuditRecord>& audit) override;
   std::vector<Case> List(std::string_view shop_id) const override;
+  std::vector<Case> ListOpen(std::string_view shop_id) const override;
   core::Result<Case> FindByReturnTracking(std::string_view shop_id,
                                           std::string_view tracking_no) const override;
 

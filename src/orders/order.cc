@@ -291,6 +291,16 @@ std::vector<Order> InMemoryOrderRepository::List(std::string_view shop_id) const
     if (o.shop_id == shop_id) out.push_back(o);
   return out;
 }
+std::vector<Order> InMemoryOrderRepository::ListByStatus(
+    std::string_view shop_id, const std::vector<OrderStatus>& statuses) const {
+  std::lock_guard lock(mu_);
+  std::vector<Order> out;
+  for (const auto& o : orders_)
+    if (o.shop_id == shop_id &&
+        std::find(statuses.begin(), statuses.end(), o.status) != statuses.end())
+      out.push_back(o);
+  return out;
+}
 
 core::Result<ReviewEntry> InMemoryReviewRepository::Get(std::string_view shop_id,
                                                         std::string_view order_id) const {
@@ -301,15 +311,21 @@ core::Result<ReviewEntry> InMemoryReviewRepository::Get(std::string_view shop_id
 }
 core::Status InMemoryReviewRepository::Put(const ReviewEntry& e,
                                            const std::vector<AuditRecord>& audit) {
+  return PutMany({e}, audit);
+}
+core::Status InMemoryReviewRepository::PutMany(const std::vector<ReviewEntry>& entries,
+                                               const std::vector<AuditRecord>& audit) {
   std::lock_guard lock(mu_);
-  bool replaced = false;
-  for (auto& x : entries_) {
-    if (x.shop_id == e.shop_id && x.order_id == e.order_id) {
-      x = e;
-      replaced = true;
+  for (const auto& e : entries) {
+    bool replaced = false;
+    for (auto& x : entries_) {
+      if (x.shop_id == e.shop_id && x.order_id == e.order_id) {
+        x = e;
+        replaced = true;
+      }
     }
+    if (!replaced) entries_.push_back(e);
   }
-  if (!replaced) entries_.push_back(e);
   audit_.Append(audit);
   return core::Status::Ok();
 }

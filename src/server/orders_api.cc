@@ -501,15 +501,8 @@ class OrdersApi final : public Extension {
     auto parsed = std::make_shared<orders::ImportResult>(
         format == "csv" ? orders::ParseOrdersCsv(req.body, opt) : orders::ParseOrdersJsonl(req.body, opt));
     // Rows naming another shop are refused rather than stored under this one.
+    orders::KeepShop(*parsed, c.shop_id);
     auto& ok = parsed->orders;
-    for (auto it = ok.begin(); it != ok.end();) {
-      if (it->shop_id != c.shop_id) {
-        parsed->errors.push_back({0, it->id, "shop", "订单属于其他店铺 the row names another shop: " + it->shop_id});
-        it = ok.erase(it);
-      } else {
-        ++it;
-      }
-    }
     auto errors_json = [parsed] {
       json::array errs;
       for (const auto& e : parsed->errors)
@@ -528,10 +521,10 @@ class OrdersApi final : public Extension {
     const core::Clock& clock = app_.clock();
     Write<int>([this, c, parsed, &clock](OrdersDb& db) -> core::Result<int> {
       auto svc = OrderSvc(db, c, clock);
-      KEFU_TRY(svc.Import(c.actor, parsed->orders));
-      // New orders join the review queue at once.
-      KEFU_TRY(svc.ReviewPending(c.actor).status());
-      return int(parsed->orders.size());
+      const int n = int(parsed->orders.size());
+      // New orders join the review queue at once, in the same transaction.
+      KEFU_TRY(svc.ImportAndReview(c.actor, std::move(parsed->orders)).status());
+      return n;
     }, 201, [errors_json](const int& n) -> json::value {
       return json::object{{"imported", n}, {"errors", errors_json()}};
     }, respond);

@@ -80,6 +80,10 @@ class OrdersDb {
   core::Result<std::vector<orders::CatalogItem>> ListCatalog(const std::string& shop_id);
   core::Status BlockBuyer(const std::string& shop_id, const std::string& buyer);
 
+  // Runs fn with a 64 MiB page cache on this connection, then restores the previous size: a
+  // bulk import's pages stay in memory instead of spilling to the WAL and being read back.
+  core::Status WithBulkCache(const std::function<core::Status()>& fn);
+
   // Queries beyond the ports.
   core::Result<OrderPage> QueryOrders(const OrderQuery& q);
   core::Result<int64_t> CountOrders(const std::string& shop_id);
