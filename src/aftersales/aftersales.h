@@ -19,20 +19,22 @@ namespace kefu::aftersales {
 // ---------------------------------------------------------------------------------------------
 // Platform profile (the [orders] and [aftersales] tables of config/platforms/<p>.toml)
 
+// The numbers are read from the platform's file (LoadPlatformProfile / DefaultProfile); the
+// zero values here are placeholders that no platform uses.
 struct AftersalesProfile {
   core::Platform platform = core::Platform::kTaobao;
   // Seller must answer a refund/return request on a shipped order within this, else the
   // platform agrees on the seller's behalf.
-  core::Duration seller_response = std::chrono::hours(24 * 5);
+  core::Duration seller_response{0};
   // An unshipped 仅退款 request goes through automatically after this.
-  core::Duration unshipped_refund_auto = std::chrono::hours(24 * 2);
+  core::Duration unshipped_refund_auto{0};
   // After approval the buyer must send the goods back within this, else the case closes.
-  core::Duration buyer_return = std::chrono::hours(24 * 7);
+  core::Duration buyer_return{0};
   // After the buyer ships the return the seller must confirm receipt within this, else the
   // platform refunds.
-  core::Duration seller_confirm_receipt = std::chrono::hours(24 * 10);
+  core::Duration seller_confirm_receipt{0};
   // 问题件: the agent checks the tracking again at this interval.
-  core::Duration problem_followup = std::chrono::hours(24);
+  core::Duration problem_followup{0};
   // 小额打款: platform hard limits (0 = none).
   int small_payments_per_order = 0;
   core::Money small_payment_cap;  // per payment; 0 = no platform cap
@@ -44,11 +46,20 @@ struct PlatformProfile {
   orders::OrdersPolicy orders;
   AftersalesProfile aftersales;
 };
-// Defaults for a platform when no file is at hand (the same numbers the shipped files hold).
+// The embedded text of config/platforms/<p>.toml (the same bytes as the file in the source tree).
+std::string_view EmbeddedPlatformToml(core::Platform p);
+// Parses a platform file: [platform].id, then every key of its [orders] and [aftersales] tables
+// (a missing key is an error: the file is the only source of these numbers). Then the keys of
+// `shop_override_toml`'s tables, each optional, override them. kInvalidArgument naming the key
+// ("aftersales.buyer_return_hours") on a missing or bad value.
+core::Result<PlatformProfile> ParsePlatformProfile(std::string_view platform_toml,
+                                                   std::string_view shop_override_toml = {});
+// The embedded file of platform p, with an optional shop override (ParsePlatformProfile).
+core::Result<PlatformProfile> LoadPlatformProfile(core::Platform p,
+                                                  std::string_view shop_override_toml = {});
+// The embedded file of platform p, parsed once. Thread-safe. The shipped files are tested to
+// parse; a build whose embedded file does not parse aborts here (a bug, not bad input).
 PlatformProfile DefaultProfile(core::Platform p);
-// Parses a platform TOML text: [platform].id, then [orders] and [aftersales] keys override the
-// defaults. kInvalidArgument naming the key ("aftersales.buyer_return_days") on a bad value.
-core::Result<PlatformProfile> ParsePlatformProfile(std::string_view toml_text);
 
 // ---------------------------------------------------------------------------------------------
 // Cases
