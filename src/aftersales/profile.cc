@@ -33,6 +33,8 @@ core::Status Int(const toml::table* t, std::string_view table, std::string_view 
   return core::Status::Ok();
 }
 
+core::Status ApplyPermissions(const toml::table* s, bool required, PermissionPolicy& pol);
+
 // Applies the [orders] and [aftersales] tables of `root` to `prof`.
 core::Status Apply(const toml::table& root, bool required, PlatformProfile& prof) {
   const toml::table* o = root["orders"].as_table();
@@ -94,6 +96,108 @@ core::Status Apply(const toml::table& root, bool required, PlatformProfile& prof
   v = ap.small_payment_cap.fen() / 100;
   KEFU_TRY(Int(s, "aftersales", "small_payment_cap_yuan", 0, 1000000, required, v));
   ap.small_payment_cap = core::Money::Yuan(v);
+  return ApplyPermissions(s, required, ap.permissions);
+}
+
+// Reads money `table.key` ("5.00" in yuan, or an integer number of yuan) when present.
+core::Status Yuan(const toml::table* t, const std::string& table, std::string_view key,
+                  bool required, core::Money& out) {
+  const std::string name = table + "." + std::string(key);
+  const toml::node* n = t ? t->get(key) : nullptr;
+  if (!n) return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
+  core::Result<core::Money> m = core::InvalidArgument("");
+  if (auto v = n->value_exact<int64_t>()) m = core::Money::Yuan(*v);
+  else if (auto str = n->value_exact<std::string>()) m = core::Money::Parse(*str);
+  if (!m.ok() || m->fen() < 0) return Bad(name, "应为金额，如 \"5.00\" (yuan, >= 0)");
+  out = *m;
+  return core::Status::Ok();
+}
+
+core::Status Bool(const toml::table* t, const std::string& table, std::string_view key,
+                  bool required, bool& out) {
+  const std::string name = table + "." + std::string(key);
+  const toml::node* n = t ? t->get(key) : nullptr;
+  if (!n) return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
+  auto b = n->value_exact<bool>();
+  if (!b) return Bad(name, "应为 true/false");
+  out = *b;
+  return core::Status::Ok();
+}
+
+// One role's table, [aftersales.permissions.<role>]. `required` keys must be present (the
+// agent's table in a platform file); others keep the value they have.
+core::Status ApplyRole(const toml::table* t, const std::string& table, bool required,
+                       RoleLimits& r) {
+  KEFU_TRY(Bool(t, table, "unlimited", required, r.unlimited));
+  KEFU_TRY(Yuan(t, table, "gift_topup_gap_yuan", required, r.gift_topup_gap));
+  int64_t v = r.price_protect_days;
+  KEFU_TRY(Int(t, table, "price_protect_days", 0, 365, required, v));
+  r.price_protect_days = static_cast<int>(v);
+  KEFU_TRY(Yuan(t, table, "small_payment_cap_yuan", required, r.small_payment_cap));
+  v = r.small_payments_per_order;
+  KEFU_TRY(Int(t, table, "small_payments_per_order", 0, 100, required, v));
+  r.small_payments_per_order = static_cast<int>(v);
+  KEFU_TRY(Yuan(t, table, "small_collection_cap_yuan", required, r.small_collection_cap));
+  const std::string caps_name = table + ".goodwill_cap_yuan";
+  const toml::node* caps_node = t ? t->get("goodwill_cap_yuan") : nullptr;
+  if (!caps_node) {
+    if (required) return Bad(caps_name, "缺少 missing (every platform file names it)");
+    return core::Status::Ok();
+  }
+  const toml::table* caps = caps_node->as_table();
+  if (!caps) return Bad(caps_name, "应为表 must be a table of cause = \"5.00\"");
+  // The table replaces the causes: a cause it does not list needs a lead.
+  r.goodwill_cap.clear();
+  for (const auto& [key, node] : *caps) {
+    auto cause = ParseGoodwillCause(key.str());
+    if (!cause)
+      return Bad(caps_name + "." + std::string(key.str()),
+                 "未知原因 unknown cause (delivery, campaign, warehouse, product, buyer)");
+    core::Money m;
+    KEFU_TRY(Yuan(caps, caps_name, key.str(), true, m));
+    r.goodwill_cap[*cause] = m;
+  }
+  return core::Status::Ok();
+}
+
+// [aftersales.permissions] and its role tables. In a platform file the agent's table names
+// every key; the lead's names `unlimited` and takes the agent's values for keys it leaves out.
+core::Status ApplyPermissions(const toml::table* s, bool required, PermissionPolicy& pol) {
+  const std::string table = "aftersales.permissions";
+  const toml::table* t = s ? (*s)["permissions"].as_table() : nullptr;
+  if (!t) return required ? Bad(table, "缺少 [aftersales.permissions] 表 missing table")
+                          : core::Status::Ok();
+  KEFU_TRY(Bool(t, table, "campaign_gift_warning", required, pol.campaign_gift_warning));
+  if (const toml::node* n = t->get("price_protect_excluded")) {
+    const toml::array* a = n->as_array();
+    if (!a) return Bad(table + ".price_protect_excluded", "应为数组 must be an array");
+    pol.price_protect_excluded.clear();
+    for (const auto& item : *a) {
+      auto name = item.value_exact<std::string>();
+      auto c = name ? orders::ParseCampaign(*name) : std::nullopt;
+      if (!c || *c == orders::Campaign::kNone)
+        return Bad(table + ".price_protect_excluded", "应为 big_sale / flash_sale");
+      pol.price_protect_excluded.push_back(*c);
+    }
+  } else if (required) {
+    return Bad(table + ".price_protect_excluded", "缺少 missing (every platform file names it)");
+  }
+  const toml::table* agent = (*t)["agent"].as_table();
+  const toml::table* lead = (*t)["lead"].as_table();
+  if (required && !agent) return Bad(table + ".agent", "缺少 missing table");
+  if (required && !lead) return Bad(table + ".lead", "缺少 missing table");
+  KEFU_TRY(ApplyRole(agent, table + ".agent", required, pol.agent));
+  if (required) {
+    const bool unlimited = pol.lead.unlimited;
+    pol.lead = pol.agent;
+    pol.lead.unlimited = unlimited;
+    bool u = true;
+    KEFU_TRY(Bool(lead, table + ".lead", "unlimited", true, u));
+    pol.lead.unlimited = u;
+  }
+  KEFU_TRY(ApplyRole(lead, table + ".lead", false, pol.lead));
+  pol.owner = pol.lead;
+  pol.owner.unlimited = true;  // the shop's owner is never capped below the platform's limits
   return core::Status::Ok();
 }
 

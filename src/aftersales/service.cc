@@ -111,6 +111,21 @@ std::vector<Compensation> InMemoryCompensationRepository::ListCompensations(
   return out;
 }
 
+core::Result<std::optional<StoredPolicy>> InMemoryPolicyRepository::GetPolicy(
+    std::string_view shop_id) const {
+  std::lock_guard lock(mu_);
+  auto it = policies_.find(shop_id);
+  if (it == policies_.end()) return std::optional<StoredPolicy>();
+  return std::optional<StoredPolicy>(it->second);
+}
+core::Status InMemoryPolicyRepository::PutPolicy(const StoredPolicy& p,
+                                                 const std::vector<orders::AuditRecord>& audit) {
+  std::lock_guard lock(mu_);
+  policies_[p.shop_id] = p;
+  audit_.Append(audit);
+  return core::Status::Ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // AftersalesService
 

@@ -763,6 +763,38 @@ class SqlCompensations final : public aftersales::CompensationRepository {
   sqlite3* db_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// Shop permission policies
+
+class SqlPolicies final : public aftersales::PolicyRepository {
+ public:
+  explicit SqlPolicies(StmtCache& c) : c_(c), db_(c.db()) {}
+  core::Result<std::optional<aftersales::StoredPolicy>> GetPolicy(
+      std::string_view shop_id) const override {
+    auto q = c_.Use("SELECT data, updated_at, updated_by FROM shop_policies WHERE shop_id = ?");
+    q.Bind(shop_id);
+    KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return std::optional<aftersales::StoredPolicy>();
+    return std::optional<aftersales::StoredPolicy>(aftersales::StoredPolicy{
+        std::string(shop_id), q.Text(0), q.Text(2), FromMicros(q.Int(1))});
+  }
+  core::Status PutPolicy(const aftersales::StoredPolicy& p,
+                         const std::vector<AuditRecord>& audit) override {
+    return Atomic(db_, [&]() -> core::Status {
+      auto q = c_.Use(
+          "INSERT INTO shop_policies (shop_id, data, updated_at, updated_by) VALUES (?,?,?,?) "
+          "ON CONFLICT (shop_id) DO UPDATE SET data = excluded.data, "
+          "updated_at = excluded.updated_at, updated_by = excluded.updated_by");
+      KEFU_TRY(q.Bind(p.shop_id).Bind(p.json).Bind(Micros(p.updated_at)).Bind(p.updated_by).Exec());
+      return AppendAudit(c_, audit);
+    });
+  }
+
+ private:
+  StmtCache& c_;
+  sqlite3* db_;
+};
+
 // A WHERE clause built piece by piece with its bind values.
 struct Where {
   std::string sql;
@@ -784,7 +816,7 @@ struct Where {
 struct OrdersDb::Impl {
   explicit Impl(sqlite3* d)
       : db(d), cache(d), orders(cache), reviews(cache), catalog(cache), cases(cache),
-        compensations(cache) {}
+        compensations(cache), policies(cache) {}
   sqlite3* db;
   StmtCache cache;  // the connection's statements, prepared once
   SqlOrders orders;
@@ -792,6 +824,7 @@ struct OrdersDb::Impl {
   SqlCatalog catalog;
   SqlCases cases;
   SqlCompensations compensations;
+  SqlPolicies policies;
 };
 
 OrdersDb::OrdersDb(sqlite3* db) : impl_(std::make_unique<Impl>(db)) {}
@@ -803,6 +836,7 @@ const orders::Catalog& OrdersDb::catalog() { return impl_->catalog; }
 const orders::Blacklist& OrdersDb::blacklist() { return impl_->catalog; }
 aftersales::CaseRepository& OrdersDb::cases() { return impl_->cases; }
 aftersales::CompensationRepository& OrdersDb::compensations() { return impl_->compensations; }
+aftersales::PolicyRepository& OrdersDb::policies() { return impl_->policies; }
 
 core::Status OrdersDb::PutCatalogItem(const std::string& shop_id, const orders::CatalogItem& item) {
   auto q = impl_->cache.Use("INSERT OR REPLACE INTO catalog_items (shop_id, sku, name, stock, price) VALUES (?,?,?,?,?)");

@@ -1,6 +1,7 @@
 // store/orders_repo.h: SQLite implementations of the orders and after-sales ports (orders,
-// 审单 review queue, catalogue, blacklist, cases, compensations/approvals) and the audit log.
-// Included by store/store.h; the tables come from the store's migration 2.
+// 审单 review queue, catalogue, blacklist, cases, compensations/approvals, shop permission
+// policies) and the audit log. Included by store/store.h; the tables come from the store's
+// migrations 2 and 4.
 #pragma once
 
 #include <functional>
@@ -74,6 +75,7 @@ class OrdersDb {
   const orders::Blacklist& blacklist();
   aftersales::CaseRepository& cases();
   aftersales::CompensationRepository& compensations();
+  aftersales::PolicyRepository& policies();
 
   // Catalogue and blacklist upkeep (no audit: they are shop settings, not order changes).
   core::Status PutCatalogItem(const std::string& shop_id, const orders::CatalogItem& item);

@@ -231,6 +231,14 @@ CREATE TABLE robot_questions (
   agent_answer TEXT NOT NULL DEFAULT '', robot_abstained INTEGER NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX robot_questions_by_shop ON robot_questions (shop_id, ts);
 )sql",
+    // 4 (h/orders): each shop's permission policy (store/orders_repo.cc), and orders by status
+    // for the 审单 queue and the 拼团 sweep.
+    R"sql(
+CREATE TABLE shop_policies (
+  shop_id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL);
+CREATE INDEX orders_by_status ON orders (shop_id, status, seq);
+)sql",
 };
 
 sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err) {

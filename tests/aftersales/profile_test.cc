@@ -133,7 +133,52 @@ const std::map<std::string, std::function<std::string(const PlatformProfile&)>>&
          return std::to_string(p.aftersales.small_payment_cap.fen() / 100);
        }},
   };
-  return k;
+  static const auto all = [] {
+    auto out = k;
+    const auto yuan = [](core::Money m) { return "\"" + m.ToString() + "\""; };
+    using P = const PlatformProfile&;
+    out["aftersales.permissions.campaign_gift_warning"] = [](P p) {
+      return std::string(p.aftersales.permissions.campaign_gift_warning ? "true" : "false");
+    };
+    out["aftersales.permissions.price_protect_excluded"] = [](P p) {
+      std::string s = "[";
+      for (auto c : p.aftersales.permissions.price_protect_excluded)
+        s += (s.size() > 1 ? ", \"" : "\"") + std::string(orders::CampaignName(c)) + "\"";
+      return s + "]";
+    };
+    out["aftersales.permissions.lead.unlimited"] = [](P p) {
+      return std::string(p.aftersales.permissions.lead.unlimited ? "true" : "false");
+    };
+    const std::string a = "aftersales.permissions.agent.";
+    out[a + "unlimited"] = [](P p) {
+      return std::string(p.aftersales.permissions.agent.unlimited ? "true" : "false");
+    };
+    out[a + "gift_topup_gap_yuan"] = [yuan](P p) {
+      return yuan(p.aftersales.permissions.agent.gift_topup_gap);
+    };
+    out[a + "price_protect_days"] = [](P p) {
+      return std::to_string(p.aftersales.permissions.agent.price_protect_days);
+    };
+    out[a + "small_payment_cap_yuan"] = [yuan](P p) {
+      return yuan(p.aftersales.permissions.agent.small_payment_cap);
+    };
+    out[a + "small_payments_per_order"] = [](P p) {
+      return std::to_string(p.aftersales.permissions.agent.small_payments_per_order);
+    };
+    out[a + "small_collection_cap_yuan"] = [yuan](P p) {
+      return yuan(p.aftersales.permissions.agent.small_collection_cap);
+    };
+    for (auto cause : {GoodwillCause::kDelivery, GoodwillCause::kCampaign,
+                       GoodwillCause::kWarehouse, GoodwillCause::kProduct, GoodwillCause::kBuyer}) {
+      out[a + "goodwill_cap_yuan." + std::string(GoodwillCauseName(cause))] = [yuan, cause](P p) {
+        const auto& caps = p.aftersales.permissions.agent.goodwill_cap;
+        auto it = caps.find(cause);
+        return it == caps.end() ? std::string("(absent)") : yuan(it->second);
+      };
+    }
+    return out;
+  }();
+  return all;
 }
 
 TEST(Profile, EmbeddedFilesAreTheOnesInTheSourceTree) {

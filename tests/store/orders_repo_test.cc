@@ -395,5 +395,44 @@ TEST(OrdersRepo, OrderQueryFiltersAndPages) {
   });
 }
 
+TEST(OrdersRepo, ShopPolicyIsStoredWithItsAuditAndScopedToTheShop) {
+  Fixture f;
+  const auto pdd = aftersales::DefaultProfile(core::Platform::kPdd).aftersales;
+  const auto before = aftersales::DefaultPermissionPolicy(pdd);
+  auto after = before;
+  after.agent.goodwill_cap[aftersales::GoodwillCause::kDelivery] = core::Money::Yuan(8);
+  after.gift_thresholds = {{core::Money::Yuan(199), "SOCKS-GIFT"}};
+  Actor lead{"u2", "s1", Role::kLead, orders::Department::kPreSales};
+  const auto now = At("2026-03-05T10:00:00+08:00");
+  ASSERT_TRUE(f.Write([&](OrdersDb& db) {
+                 return aftersales::UpdatePolicy(db.policies(), lead, before, after, pdd, now);
+               }).ok());
+  // A failing job stores neither the new policy nor its audit row.
+  auto changed = after;
+  changed.agent.price_protect_days = 7;
+  EXPECT_FALSE(f.store->WriteNow([&]() -> core::Status {
+                  KEFU_TRY(aftersales::UpdatePolicy(f.repo->Writer().policies(), lead, after,
+                                                    changed, pdd, now));
+                  return core::Internal("the caller fails after the update");
+                }).ok());
+  (void)f.repo->Read([&](OrdersDb& db) {
+    auto got = db.policies().GetPolicy("s1");
+    EXPECT_TRUE(got.ok() && got->has_value());
+    if (got.ok() && *got) {
+      EXPECT_EQ((*got)->json, aftersales::PermissionPolicyToJson(after));
+      EXPECT_EQ((*got)->updated_by, "u2");
+      EXPECT_EQ((*got)->updated_at, now);
+    }
+    auto other = db.policies().GetPolicy("s2");
+    EXPECT_TRUE(other.ok() && !other->has_value());
+    return core::Status::Ok();
+  });
+  auto audit = f.Audit("s1");
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "policy.update");
+  EXPECT_EQ(audit[0].after_json, aftersales::PermissionPolicyToJson(after));
+  EXPECT_TRUE(f.Audit("s2").empty());
+}
+
 }  // namespace
 }  // namespace kefu::store
