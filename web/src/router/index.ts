@@ -26,7 +26,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'robot', name: 'robot', component: () => import('@/views/robot/index.vue'), meta: { title: 'layout.nav.robot', roles: LEADS, nav: true } },
   { path: 'templates', name: 'templates', component: soon, meta: { title: 'layout.nav.templates', roles: ALL, nav: true } },
   { path: 'team', name: 'team', component: soon, meta: { title: 'layout.nav.team', roles: LEADS, nav: true } },
-  { path: 'settings', name: 'settings', component: soon, meta: { title: 'layout.nav.settings', roles: ['owner'], nav: true } },
+  { path: 'settings', name: 'settings', component: () => import('@/views/settings/index.vue'), meta: { title: 'layout.nav.settings', roles: LEADS, nav: true } },
 ];
 
 export const routes: RouteRecordRaw[] = [
