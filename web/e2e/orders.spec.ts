@@ -78,3 +78,32 @@ test('a lead changes an agent permission on the settings page and it applies to 
   await page.getByTestId('perm-save').click();
   await expect(page.getByTestId('perm-agent-goodwill-delivery')).toHaveValue('5.00');
 });
+
+test('the warehouse registers a returned parcel by its tracking number on the after-sales board', async ({ page }) => {
+  await login(page, 'demo-agent3');
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('kefu.session') ?? '{}').token as string);
+  const headers = { Authorization: `Bearer ${token}` };
+  // The demo's 退货退款 case was approved; the buyer now sends the parcel back.
+  const list = await page.request.get('/api/v1/aftersales/cases?order_id=PDD20260227010', { headers });
+  const kase = ((await list.json()).items as { id: string; state: string }[])[0];
+  expect(kase.state).toBe('awaiting_return');
+  const tracking = `YT${Date.now()}`;
+  const shipped = await page.request.post(`/api/v1/aftersales/cases/${kase.id}/events`, {
+    headers, data: { event: 'buyer_ship_return', text: tracking, carrier: '圆通速递' },
+  });
+  expect(shipped.status()).toBe(200);
+
+  await page.goto('/aftersales?tab=board');
+  const row = page.getByTestId(`case-${kase.id}`);
+  await expect(row).toContainText('买家已退货');
+  await expect(row).toContainText(tracking);
+  await page.getByTestId('return-tracking').fill(tracking);
+  await page.getByTestId('return-condition').selectOption('damaged');
+  await page.getByTestId('return-submit').click();
+  await expect(row).toContainText('已收到退货');
+  // The registration is audited with the parcel's condition.
+  const audit = await page.request.get(`/api/v1/audit?entity_id=${kase.id}`, { headers });
+  const last = ((await audit.json()).items as { action: string; after: { return_condition: string | null } }[])[0];
+  expect(last.action).toBe('case.return_registered');
+  expect(last.after.return_condition).toBe('damaged');
+});
