@@ -20,6 +20,18 @@ bool IsGift(ActionKind k) {
   return k == ActionKind::kGiftTopUp || k == ActionKind::kGiftForObjection;
 }
 
+// The cause as the reasons shown to agents name it.
+std::string_view CauseZh(GoodwillCause c) {
+  switch (c) {
+    case GoodwillCause::kDelivery: return "物流";
+    case GoodwillCause::kCampaign: return "活动";
+    case GoodwillCause::kWarehouse: return "仓库";
+    case GoodwillCause::kProduct: return "商品";
+    case GoodwillCause::kBuyer: return "买家";
+  }
+  return "";
+}
+
 int64_t QtyOf(const orders::Order& o, std::string_view sku) {
   int64_t q = 0;
   for (const auto& it : o.items)
@@ -397,11 +409,11 @@ Decision Evaluate(const orders::Actor& actor, const ActionRequest& a, const orde
       auto cap = lim.goodwill_cap.find(a.cause);
       if (cap == lim.goodwill_cap.end())
         beyond.emplace_back("goodwill.cause", "本店未授权客服因“" +
-                                                  std::string(GoodwillCauseName(a.cause)) +
+                                                  std::string(CauseZh(a.cause)) +
                                                   "”原因直接补偿");
       else if (a.amount > cap->second)
         beyond.emplace_back("goodwill.cap", "超过小额补偿权限（" +
-                                                std::string(GoodwillCauseName(a.cause)) +
+                                                std::string(CauseZh(a.cause)) +
                                                 "原因最多 " + cap->second.ToString() + " 元）");
       break;
     }

@@ -3,6 +3,9 @@
 // SQLite ports (store/orders_repo.h) and encode; every mutation runs on the store's writer
 // inside its transaction, together with its audit rows. In demo mode the demo shop gets orders
 // at start, and `at=` (RFC 3339 or HH:MM shop-local today) sets the review queue's "now".
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <cctype>
 #include <sstream>
 
@@ -396,27 +399,11 @@ class OrdersApi final : public Extension {
   }
 
   void Tick(core::Timestamp now) override {
-    // Once a minute: platform deadlines of after-sales cases and expired 拼团, as the platform
-    // would apply them, each change audited as "system".
-    if (!repo_ || now - last_sweep_ < std::chrono::minutes(1)) return;
+    // Every kSweepEvery: the platform's after-sales deadlines and expired 拼团, applied as the
+    // platform would. One job on the writer (never the I/O thread), one at a time.
+    if (!repo_ || now - last_sweep_ < kSweepEvery || sweeping_.exchange(true)) return;
     last_sweep_ = now;
-    auto shops = app_.store().ListShops();
-    if (!shops.ok()) return;
-    for (const auto& s : *shops) {
-      Ctx ctx = MakeCtx(s.id, s.platform);
-      ctx.actor.user_id = "system";
-      app_.Write(
-          [this, ctx] {
-            OrdersDb& db = repo_->Writer();
-            aftersales::AftersalesService cases(db.cases(), app_.clock(), ctx.profile.aftersales);
-            auto a = cases.ApplyDeadlines(ctx.actor);
-            orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
-                                     app_.clock(), ctx.tz, ctx.profile.orders);
-            auto b = svc.ExpireGroups(ctx.actor);
-            return a.ok() && b.ok();
-          },
-          [](bool) {});
-    }
+    app_.Write([this] { return Sweep(); }, [this](bool) { sweeping_ = false; });
   }
 
   bool Handle(const Request& req, const std::vector<std::string>& seg, const User& user,
@@ -456,6 +443,30 @@ class OrdersApi final : public Extension {
   }
 
  private:
+  // On the writer, inside the job's transaction: every change is stored with its "system" audit
+  // row in a savepoint of its own, so one shop's failure leaves the others' changes committed.
+  bool Sweep() {
+    auto shops = app_.store().ListShops();
+    if (!shops.ok()) {
+      spdlog::warn("orders sweep: cannot list shops: {}", shops.status().message());
+      return true;
+    }
+    OrdersDb& db = repo_->Writer();
+    for (const auto& s : *shops) {
+      Ctx ctx = MakeCtx(s.id, s.platform);
+      ctx.actor.user_id = "system";
+      ctx.actor.role = orders::Role::kOwner;
+      aftersales::AftersalesService cases(db.cases(), app_.clock(), ctx.profile.aftersales);
+      if (auto a = cases.ApplyDeadlines(ctx.actor); !a.ok())
+        spdlog::warn("orders sweep: deadlines of shop {}: {}", s.id, a.status().message());
+      orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
+                               app_.clock(), ctx.tz, ctx.profile.orders);
+      if (auto b = svc.ExpireGroups(ctx.actor); !b.ok())
+        spdlog::warn("orders sweep: 拼团 of shop {}: {}", s.id, b.status().message());
+    }
+    return true;
+  }
+
   Ctx MakeCtx(const std::string& shop_id, const std::string& platform) {
     Ctx c;
     c.shop_id = shop_id;
@@ -1077,7 +1088,10 @@ class OrdersApi final : public Extension {
 
   App& app_;
   std::unique_ptr<store::OrdersStore> repo_;
-  core::Timestamp last_sweep_{};
+  // Deadlines are hours to days long; 10 s keeps the countdowns and the board in step.
+  static constexpr core::Duration kSweepEvery = std::chrono::seconds(10);
+  core::Timestamp last_sweep_{};       // the ticker's thread only
+  std::atomic<bool> sweeping_{false};  // a sweep job is queued or running
 };
 
 // The demo shop's catalogue, orders (one per review bucket, plus unpaid, 拼团, shipped and
