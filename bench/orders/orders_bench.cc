@@ -373,11 +373,17 @@ int main(int argc, char** argv) {
   const std::string raw_dir = work + "/raw";
   const std::string raw_shop = NewStore(kefu, raw_dir);
   auto raw = RawInsert(raw_dir + "/kefu.db", raw_shop, parsed.orders, nullptr);
+  // Audit ids that sort in write order, as kefu's (orders::MakeAudit) do.
+  auto audit_id = [](size_t k) {
+    char b[40];
+    std::snprintf(b, sizeof b, "au_%015zu%s", k, kefu::core::NewId("").substr(0, 6).c_str());
+    return std::string(b);
+  };
   Extra extra;
   for (size_t i = 0; i < parsed.orders.size(); ++i) {
     const auto& o = parsed.orders[i];
-    extra.audit_ids.push_back(kefu::core::NewId("au_"));
-    extra.review_audit_ids.push_back(kefu::core::NewId("au_"));
+    extra.audit_ids.push_back(audit_id(i));
+    extra.review_audit_ids.push_back(audit_id(parsed.orders.size() + i));
     extra.order_json.push_back(kefu::orders::OrderToJson(o));
     extra.review_json.push_back(kefu::orders::ReviewEntryToJson(entries[0]));
     extra.findings.push_back("[]");

@@ -1,5 +1,6 @@
 // Names, validation and JSON of the order vocabulary, plus the in-memory port fakes.
 #include <algorithm>
+#include <atomic>
 #include <array>
 
 #include "orders/internal/json.h"
@@ -159,10 +160,33 @@ std::string OrderToJson(const Order& o) {
       .Finish();
 }
 
+namespace {
+
+// "au_" + the record's time (11 base-32 digits of microseconds) + a per-process sequence (4) +
+// random (6): ids of records written together sort together, so the audit table's unique index
+// on id grows at its end instead of at random pages (an import writes 200,000 of them).
+std::string AuditId(core::Timestamp at) {
+  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  static std::atomic<uint32_t> seq{0};
+  std::string id = "au_";
+  uint64_t t = static_cast<uint64_t>(at.time_since_epoch().count());
+  char time_digits[11];
+  for (int i = 10; i >= 0; --i, t >>= 5) time_digits[i] = kAlphabet[t & 31];
+  id.append(time_digits, 11);
+  uint32_t n = seq.fetch_add(1, std::memory_order_relaxed);
+  char seq_digits[4];
+  for (int i = 3; i >= 0; --i, n >>= 5) seq_digits[i] = kAlphabet[n & 31];
+  id.append(seq_digits, 4);
+  id += core::NewId("").substr(0, 6);
+  return id;
+}
+
+}  // namespace
+
 AuditRecord MakeAudit(const Actor& actor, core::Timestamp at, std::string action,
                       std::string entity_type, std::string entity_id, std::string before_json,
                       std::string after_json) {
-  return AuditRecord{core::NewId("au_"), actor.shop_id, actor.user_id, at, std::move(action),
+  return AuditRecord{AuditId(at), actor.shop_id, actor.user_id, at, std::move(action),
                      std::move(entity_type), std::move(entity_id), std::move(before_json),
                      std::move(after_json)};
 }
