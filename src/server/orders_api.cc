@@ -775,7 +775,7 @@ class OrdersApi final : public Extension {
       return Read([&](OrdersDb& db) -> core::Result<json::value> {
         const auto now = app_.clock().Now();
         json::array items;
-        for (const auto& k : db.cases().List(c.shop_id)) {
+        for (const auto& k : open_only ? db.cases().ListOpen(c.shop_id) : db.cases().List(c.shop_id)) {
           if (!state.empty() && aftersales::CaseStateName(k.state) != state) continue;
           if (!order.empty() && k.order_id != order) continue;
           if (open_only && aftersales::IsFinal(k.state)) continue;

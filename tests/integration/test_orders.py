@@ -217,6 +217,13 @@ def body(t):
     t.equal("registering the same parcel twice -> 404 (no case awaits it)", st, 404)
     st, r = aa.post("/api/v1/aftersales/returns", {"tracking_no": "YT-RET-0001", "condition": "wet"})
     t.check("an unknown condition -> 400 naming condition", st == 400 and r.get("field") == "condition", f"{st} {r}")
+    st, r = aa.post(f"/api/v1/aftersales/cases/{rid}/events", {"event": "refund"})
+    t.check("the received return is refunded", st == 200 and r["state"] == "refunded" and r["final"], f"{st} {r}")
+    st, r = aa.get("/api/v1/aftersales/cases?open=1")
+    st2, r2 = aa.get("/api/v1/aftersales/cases")
+    t.check("the board's open cases leave the refunded one out; the full list keeps it",
+            st == 200 and st2 == 200 and rid not in [c["id"] for c in r["items"]]
+            and pid in [c["id"] for c in r["items"]] and rid in [c["id"] for c in r2["items"]], f"{r} {r2}")
 
     # ---- shop B sees none of it ----
     for label, path in [("order", "/api/v1/orders/A-1"), ("orders of shop A", f"/api/v1/orders?shop={A['id']}"),
