@@ -37,13 +37,13 @@ std::optional<GoodwillCause> ParseGoodwillCause(std::string_view text);
 struct ActionRequest {
   ActionKind kind = ActionKind::kGoodwillRefund;
   std::string order_id;
-  core::Money amount;                 // refunds, payments, collections
-  std::string gift_sku;               // gifts
+  core::Money amount;    // refunds, payments, collections
+  std::string gift_sku;  // gifts
   int64_t gift_qty = 1;
   GoodwillCause cause = GoodwillCause::kDelivery;
-  std::string item_sku;               // 退差价 / 议价: the item concerned
-  core::Money old_price;              // 退差价: unit price paid
-  core::Money new_price;              // 退差价: the shop's lowered unit price
+  std::string item_sku;   // 退差价 / 议价: the item concerned
+  core::Money old_price;  // 退差价: unit price paid
+  core::Money new_price;  // 退差价: the shop's lowered unit price
   std::optional<core::Timestamp> price_lowered_at;
   std::string reason;
 };
@@ -59,7 +59,7 @@ struct GiftThreshold {
 // What one role may do without a lead. Amount caps are inclusive. A default RoleLimits may do
 // nothing alone; the platform file's [aftersales.permissions.<role>] tables set the defaults.
 struct RoleLimits {
-  bool unlimited = false;    // anything within the platform's hard limits (leads by default)
+  bool unlimited = false;      // anything within the platform's hard limits (leads by default)
   core::Money gift_topup_gap;  // 满赠 top-up when the order is within this of a threshold
   int price_protect_days = 0;  // 退差价 when the price was lowered within this after delivery
   // 小额补偿 cap per cause; a cause that is absent needs a lead.
@@ -79,11 +79,11 @@ struct PermissionPolicy {
   RoleLimits owner{.unlimited = true};
   std::vector<GiftThreshold> gift_thresholds;
   std::map<std::string, std::vector<std::string>> gift_table;  // item SKU -> allowed gift SKUs
-  bool campaign_active = false;        // shop-wide 大促 running now
-  bool campaign_gift_warning = true;   // warn when gifts are added during a campaign
+  bool campaign_active = false;                                // shop-wide 大促 running now
+  bool campaign_gift_warning = true;  // warn when gifts are added during a campaign
   // Orders with these campaign tags get no 退差价 without a lead (大促 / 限时抢购).
   std::vector<orders::Campaign> price_protect_excluded = {orders::Campaign::kBigSale,
-                                                         orders::Campaign::kFlashSale};
+                                                          orders::Campaign::kFlashSale};
   int small_payments_per_order = 0;        // platform: 0 = no limit (拼多多: 3)
   core::Money small_payment_platform_cap;  // platform: per payment, 0 = none
   const RoleLimits& For(orders::Role r) const;

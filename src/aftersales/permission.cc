@@ -140,16 +140,17 @@ core::Status CheckRole(const std::string& role, const RoleLimits& r, const After
   if (r.price_protect_days < 0 || r.price_protect_days > 365)
     return Invalid(role + ".price_protect_days", "价保天数应为 0-365", "must be 0-365");
   for (const auto& [cause, cap] : r.goodwill_cap)
-    KEFU_TRY(CheckAmount(role + ".goodwill_cap." + std::string(GoodwillCauseName(cause)), cap, p,
-                         true));
+    KEFU_TRY(
+        CheckAmount(role + ".goodwill_cap." + std::string(GoodwillCauseName(cause)), cap, p, true));
   KEFU_TRY(CheckAmount(role + ".small_payment_cap", r.small_payment_cap, p, true));
   if (r.small_payments_per_order < 0)
     return Invalid(role + ".small_payments_per_order", "次数不能为负数", "must be >= 0");
   if (p.small_payments_per_order > 0 && r.small_payments_per_order > p.small_payments_per_order)
-    return Invalid(role + ".small_payments_per_order",
-                   "不能超过平台每单小额打款上限 " + std::to_string(p.small_payments_per_order) + " 次",
-                   "above the platform's limit of " + std::to_string(p.small_payments_per_order) +
-                       " per order");
+    return Invalid(
+        role + ".small_payments_per_order",
+        "不能超过平台每单小额打款上限 " + std::to_string(p.small_payments_per_order) + " 次",
+        "above the platform's limit of " + std::to_string(p.small_payments_per_order) +
+            " per order");
   KEFU_TRY(CheckAmount(role + ".small_collection_cap", r.small_collection_cap, p, false));
   return core::Status::Ok();
 }
@@ -219,7 +220,8 @@ core::Status ValidatePermissionPolicy(const PermissionPolicy& pol, const Aftersa
   }
   for (auto c : pol.price_protect_excluded)
     if (c == orders::Campaign::kNone)
-      return Invalid("price_protect_excluded", "只能排除 大促 / 限时抢购", "big_sale or flash_sale");
+      return Invalid("price_protect_excluded", "只能排除 大促 / 限时抢购",
+                     "big_sale or flash_sale");
   return core::Status::Ok();
 }
 
@@ -266,8 +268,9 @@ core::Status UpdatePolicy(PolicyRepository& repo, const orders::Actor& actor,
                           const PermissionPolicy& before, const PermissionPolicy& after,
                           const AftersalesProfile& p, core::Timestamp now) {
   if (actor.role == orders::Role::kAgent)
-    return core::PermissionDenied("只有主管或店主可以修改权限设置 only a lead or owner can change "
-                                  "the permission policy");
+    return core::PermissionDenied(
+        "只有主管或店主可以修改权限设置 only a lead or owner can change "
+        "the permission policy");
   KEFU_TRY(ValidatePermissionPolicy(after, p));
   StoredPolicy row{actor.shop_id, PermissionPolicyToJson(after), actor.user_id, now};
   auto rec = orders::MakeAudit(actor, now, "policy.update", "policy", actor.shop_id,
@@ -408,12 +411,10 @@ Decision Evaluate(const orders::Actor& actor, const ActionRequest& a, const orde
     case ActionKind::kGoodwillRefund: {
       auto cap = lim.goodwill_cap.find(a.cause);
       if (cap == lim.goodwill_cap.end())
-        beyond.emplace_back("goodwill.cause", "本店未授权客服因“" +
-                                                  std::string(CauseZh(a.cause)) +
-                                                  "”原因直接补偿");
+        beyond.emplace_back("goodwill.cause",
+                            "本店未授权客服因“" + std::string(CauseZh(a.cause)) + "”原因直接补偿");
       else if (a.amount > cap->second)
-        beyond.emplace_back("goodwill.cap", "超过小额补偿权限（" +
-                                                std::string(CauseZh(a.cause)) +
+        beyond.emplace_back("goodwill.cap", "超过小额补偿权限（" + std::string(CauseZh(a.cause)) +
                                                 "原因最多 " + cap->second.ToString() + " 元）");
       break;
     }

@@ -24,7 +24,8 @@ core::Status Int(const toml::table* t, std::string_view table, std::string_view 
                  int64_t hi, bool required, int64_t& out) {
   std::string name = std::string(table) + "." + std::string(key);
   const toml::node* n = t ? t->get(key) : nullptr;
-  if (!n) return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
+  if (!n)
+    return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
   auto v = n->value<int64_t>();
   if (!n->is_integer() || !v) return Bad(name, "应为整数 must be an integer");
   if (*v < lo || *v > hi)
@@ -51,8 +52,7 @@ core::Status Apply(const toml::table& root, bool required, PlatformProfile& prof
     auto t = n->value<std::string>();
     int hh = -1, mm = -1;
     if (!t || t->size() != 5 || (*t)[2] != ':' ||
-        std::sscanf(t->c_str(), "%2d:%2d", &hh, &mm) != 2 || hh < 0 || hh > 23 || mm < 0 ||
-        mm > 59)
+        std::sscanf(t->c_str(), "%2d:%2d", &hh, &mm) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
       return Bad("orders.review_cutoff", "应为 \"HH:MM\" (e.g. \"16:00\")");
     op.review_cutoff = hours(hh) + std::chrono::minutes(mm);
   } else if (required) {
@@ -104,10 +104,13 @@ core::Status Yuan(const toml::table* t, const std::string& table, std::string_vi
                   bool required, core::Money& out) {
   const std::string name = table + "." + std::string(key);
   const toml::node* n = t ? t->get(key) : nullptr;
-  if (!n) return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
+  if (!n)
+    return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
   core::Result<core::Money> m = core::InvalidArgument("");
-  if (auto v = n->value_exact<int64_t>()) m = core::Money::Yuan(*v);
-  else if (auto str = n->value_exact<std::string>()) m = core::Money::Parse(*str);
+  if (auto v = n->value_exact<int64_t>())
+    m = core::Money::Yuan(*v);
+  else if (auto str = n->value_exact<std::string>())
+    m = core::Money::Parse(*str);
   if (!m.ok() || m->fen() < 0) return Bad(name, "应为金额，如 \"5.00\" (yuan, >= 0)");
   out = *m;
   return core::Status::Ok();
@@ -117,7 +120,8 @@ core::Status Bool(const toml::table* t, const std::string& table, std::string_vi
                   bool required, bool& out) {
   const std::string name = table + "." + std::string(key);
   const toml::node* n = t ? t->get(key) : nullptr;
-  if (!n) return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
+  if (!n)
+    return required ? Bad(name, "缺少 missing (every platform file names it)") : core::Status::Ok();
   auto b = n->value_exact<bool>();
   if (!b) return Bad(name, "应为 true/false");
   out = *b;
@@ -165,8 +169,9 @@ core::Status ApplyRole(const toml::table* t, const std::string& table, bool requ
 core::Status ApplyPermissions(const toml::table* s, bool required, PermissionPolicy& pol) {
   const std::string table = "aftersales.permissions";
   const toml::table* t = s ? (*s)["permissions"].as_table() : nullptr;
-  if (!t) return required ? Bad(table, "缺少 [aftersales.permissions] 表 missing table")
-                          : core::Status::Ok();
+  if (!t)
+    return required ? Bad(table, "缺少 [aftersales.permissions] 表 missing table")
+                    : core::Status::Ok();
   KEFU_TRY(Bool(t, table, "campaign_gift_warning", required, pol.campaign_gift_warning));
   if (const toml::node* n = t->get("price_protect_excluded")) {
     const toml::array* a = n->as_array();
@@ -252,8 +257,9 @@ PlatformProfile DefaultProfile(core::Platform p) {
     for (auto q : {core::Platform::kPdd, core::Platform::kTaobao, core::Platform::kKuaishou,
                    core::Platform::kJd}) {
       auto r = LoadPlatformProfile(q);
-      KEFU_DCHECK(r.ok(), "the embedded config/platforms/*.toml must hold valid [orders] and "
-                          "[aftersales] tables");
+      KEFU_DCHECK(r.ok(),
+                  "the embedded config/platforms/*.toml must hold valid [orders] and "
+                  "[aftersales] tables");
       out[static_cast<size_t>(q)] = *r;
     }
     return out;

@@ -546,9 +546,8 @@ void KeepShop(ImportResult& result, std::string_view shop_id) {
       kept.push_back(std::move(o));
       continue;
     }
-    result.errors.push_back(ImportError{0, o.id, "shop",
-                                        "订单属于其他店铺，未导入 the row names another shop: " +
-                                            o.shop_id});
+    result.errors.push_back(ImportError{
+        0, o.id, "shop", "订单属于其他店铺，未导入 the row names another shop: " + o.shop_id});
   }
   result.orders = std::move(kept);
 }

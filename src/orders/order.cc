@@ -1,7 +1,7 @@
 // Names, validation and JSON of the order vocabulary, plus the in-memory port fakes.
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 
 #include "orders/internal/json.h"
 #include "orders/orders.h"
@@ -186,9 +186,10 @@ std::string AuditId(core::Timestamp at) {
 AuditRecord MakeAudit(const Actor& actor, core::Timestamp at, std::string action,
                       std::string entity_type, std::string entity_id, std::string before_json,
                       std::string after_json) {
-  return AuditRecord{AuditId(at), actor.shop_id, actor.user_id, at, std::move(action),
-                     std::move(entity_type), std::move(entity_id), std::move(before_json),
-                     std::move(after_json)};
+  return AuditRecord{
+      AuditId(at),          actor.shop_id,          actor.user_id,        at,
+      std::move(action),    std::move(entity_type), std::move(entity_id), std::move(before_json),
+      std::move(after_json)};
 }
 
 std::string AuditToJson(const AuditRecord& r) {

@@ -534,8 +534,8 @@ class OrderService {
   // The shop's review entries by order id.
   std::map<std::string, ReviewEntry, std::less<>> CurrentEntries(const Actor& actor) const;
   // Orders awaiting shipment whose entry is not approved/intercepted.
-  std::vector<Order> Undecided(const Actor& actor,
-                               const std::map<std::string, ReviewEntry, std::less<>>& current) const;
+  std::vector<Order> Undecided(
+      const Actor& actor, const std::map<std::string, ReviewEntry, std::less<>>& current) const;
   // Reviews `todo` in payment order and stores the entries that changed, with audit records.
   core::Result<std::vector<ReviewEntry>> ReviewBatch(
       const Actor& actor, const std::vector<Order>& todo,

@@ -249,8 +249,8 @@ core::Result<core::Money> PolicyMoney(const json::value& v, const std::string& f
   if (v.is_string()) {
     auto m = core::Money::Parse(std::string(v.get_string()));
     if (m.ok()) return *m;
-    return PolicyBad(field, "金额格式错误 bad amount \"" + std::string(v.get_string()) +
-                          "\" (e.g. \"5.00\")");
+    return PolicyBad(
+        field, "金额格式错误 bad amount \"" + std::string(v.get_string()) + "\" (e.g. \"5.00\")");
   }
   return PolicyBad(field, "应为金额字符串，如 \"5.00\" must be a string like \"5.00\"");
 }
@@ -293,7 +293,9 @@ core::Status ReadRole(const json::value& v, const std::string& role, aftersales:
       for (const auto& [cause, cap] : val.get_object()) {
         auto c = aftersales::ParseGoodwillCause(std::string(cause));
         const std::string cf = f + "." + std::string(cause);
-        if (!c) return PolicyBad(cf, "未知原因 unknown cause (delivery, campaign, warehouse, product, buyer)");
+        if (!c)
+          return PolicyBad(
+              cf, "未知原因 unknown cause (delivery, campaign, warehouse, product, buyer)");
         KEFU_ASSIGN_OR_RETURN(caps[*c], PolicyMoney(cap, cf));
       }
       r.goodwill_cap = std::move(caps);
@@ -335,7 +337,8 @@ core::Result<aftersales::PermissionPolicy> PolicyFromJson(const json::object& o,
       }
       p.price_protect_excluded = std::move(out);
     } else if (key == "gift_thresholds") {
-      if (!val.is_array()) return PolicyBad(f, "应为数组 [{\"threshold\": \"199.00\", \"gift_sku\": ...}]");
+      if (!val.is_array())
+        return PolicyBad(f, "应为数组 [{\"threshold\": \"199.00\", \"gift_sku\": ...}]");
       std::vector<aftersales::GiftThreshold> out;
       for (size_t i = 0; i < val.get_array().size(); ++i) {
         const auto& item = val.get_array()[i];
@@ -373,7 +376,6 @@ core::Result<aftersales::PermissionPolicy> PolicyFromJson(const json::object& o,
   }
   return p;
 }
-
 
 // The shop's effective policy: the stored one (read onto the platform's defaults) or the
 // platform's defaults, with the platform's hard limits from its file.
@@ -775,7 +777,8 @@ class OrdersApi final : public Extension {
       return Read([&](OrdersDb& db) -> core::Result<json::value> {
         const auto now = app_.clock().Now();
         json::array items;
-        for (const auto& k : open_only ? db.cases().ListOpen(c.shop_id) : db.cases().List(c.shop_id)) {
+        for (const auto& k :
+             open_only ? db.cases().ListOpen(c.shop_id) : db.cases().List(c.shop_id)) {
           if (!state.empty() && aftersales::CaseStateName(k.state) != state) continue;
           if (!order.empty() && k.order_id != order) continue;
           if (open_only && aftersales::IsFinal(k.state)) continue;
@@ -904,9 +907,10 @@ class OrdersApi final : public Extension {
                    aftersales::PermissionService svc(db.orders(), db.compensations(), clock);
                    // The shop's policy as stored now: a lead's change applies to the next request.
                    auto policy = LoadPolicy(db, c.shop_id, c.profile.aftersales);
-                   *result = policy.ok() ? svc.Request(c.actor, a, *policy)
-                                         : core::Result<aftersales::PermissionService::Outcome>(
-                                               policy.status());
+                   *result =
+                       policy.ok()
+                           ? svc.Request(c.actor, a, *policy)
+                           : core::Result<aftersales::PermissionService::Outcome>(policy.status());
                    return result->ok();
                  },
                  [result, respond](bool committed) {
@@ -939,8 +943,8 @@ class OrdersApi final : public Extension {
       const std::string id = seg[3];
       const core::Clock& clock = app_.clock();
       return Write<aftersales::PermissionService::Outcome>(
-          [this, c, id, approve, note = Opt(b, "note"), &clock](
-              OrdersDb& db) -> core::Result<aftersales::PermissionService::Outcome> {
+          [this, c, id, approve, note = Opt(b, "note"),
+           &clock](OrdersDb& db) -> core::Result<aftersales::PermissionService::Outcome> {
             aftersales::PermissionService svc(db.orders(), db.compensations(), clock);
             KEFU_ASSIGN_OR_RETURN(auto policy, LoadPolicy(db, c.shop_id, c.profile.aftersales));
             return svc.Decide(c.actor, id, approve, note, policy);
@@ -954,18 +958,18 @@ class OrdersApi final : public Extension {
   // ---- the shop's permission policy (设置 → 权限) ----
   json::value PolicyView(OrdersDb& db, const Ctx& c, const aftersales::PermissionPolicy& policy) {
     const auto& ap = c.profile.aftersales;
-    json::object out{{"shop", c.shop_id},
-                     {"platform", std::string(core::PlatformName(c.platform))},
-                     {"policy", Embed(aftersales::PermissionPolicyToJson(policy))},
-                     {"defaults", Embed(aftersales::PermissionPolicyToJson(
-                                      aftersales::DefaultPermissionPolicy(ap)))},
-                     {"platform_limits",
-                      json::object{{"small_payments_per_order", ap.small_payments_per_order},
-                                   {"small_payment_cap", ap.small_payment_cap.ToString()}}},
-                     {"customized", false},
-                     {"updated_at", nullptr},
-                     {"updated_by", ""},
-                     {"updated_by_name", ""}};
+    json::object out{
+        {"shop", c.shop_id},
+        {"platform", std::string(core::PlatformName(c.platform))},
+        {"policy", Embed(aftersales::PermissionPolicyToJson(policy))},
+        {"defaults",
+         Embed(aftersales::PermissionPolicyToJson(aftersales::DefaultPermissionPolicy(ap)))},
+        {"platform_limits", json::object{{"small_payments_per_order", ap.small_payments_per_order},
+                                         {"small_payment_cap", ap.small_payment_cap.ToString()}}},
+        {"customized", false},
+        {"updated_at", nullptr},
+        {"updated_by", ""},
+        {"updated_by_name", ""}};
     if (auto stored = db.policies().GetPolicy(c.shop_id); stored.ok() && *stored) {
       out["customized"] = true;
       out["updated_at"] = c.tz.Format((*stored)->updated_at);
@@ -978,20 +982,25 @@ class OrdersApi final : public Extension {
   void Permissions(const Request& req, const Ctx& c, const json::object& b,
                    const Respond& respond) {
     if (req.method == "GET") {
-      return Read([&](OrdersDb& db) -> core::Result<json::value> {
-        KEFU_ASSIGN_OR_RETURN(auto policy, LoadPolicy(db, c.shop_id, c.profile.aftersales));
-        return PolicyView(db, c, policy);
-      }, respond);
+      return Read(
+          [&](OrdersDb& db) -> core::Result<json::value> {
+            KEFU_ASSIGN_OR_RETURN(auto policy, LoadPolicy(db, c.shop_id, c.profile.aftersales));
+            return PolicyView(db, c, policy);
+          },
+          respond);
     }
-    if (req.method != "PUT") return Fail(respond, core::NotFound("no route " + req.method + " " + req.path));
+    if (req.method != "PUT")
+      return Fail(respond, core::NotFound("no route " + req.method + " " + req.path));
     // Read, change and store in one write job, so two leads' saves cannot interleave.
-    Write<json::value>([this, c, b](OrdersDb& db) -> core::Result<json::value> {
-      KEFU_ASSIGN_OR_RETURN(auto before, LoadPolicy(db, c.shop_id, c.profile.aftersales));
-      KEFU_ASSIGN_OR_RETURN(auto after, PolicyFromJson(b, before));
-      KEFU_TRY(aftersales::UpdatePolicy(db.policies(), c.actor, before, after,
-                                        c.profile.aftersales, app_.clock().Now()));
-      return PolicyView(db, c, after);
-    }, 200, [](const json::value& v) { return v; }, respond);
+    Write<json::value>(
+        [this, c, b](OrdersDb& db) -> core::Result<json::value> {
+          KEFU_ASSIGN_OR_RETURN(auto before, LoadPolicy(db, c.shop_id, c.profile.aftersales));
+          KEFU_ASSIGN_OR_RETURN(auto after, PolicyFromJson(b, before));
+          KEFU_TRY(aftersales::UpdatePolicy(db.policies(), c.actor, before, after,
+                                            c.profile.aftersales, app_.clock().Now()));
+          return PolicyView(db, c, after);
+        },
+        200, [](const json::value& v) { return v; }, respond);
   }
 
   // ---- audit log ----

@@ -48,8 +48,9 @@ std::optional<E> ByName(std::string_view s, F name, int count) {
 
 core::Status AppendAudit(StmtCache& c, const std::vector<AuditRecord>& audit) {
   if (audit.empty()) return core::Status::Ok();
-  auto q = c.Use("INSERT INTO audit_log (id, shop_id, actor_id, at, action, entity_type, entity_id, "
-         "before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?)");
+  auto q = c.Use(
+      "INSERT INTO audit_log (id, shop_id, actor_id, at, action, entity_type, entity_id, "
+      "before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?)");
   for (const auto& r : audit) {
     KEFU_TRY(q.Reset().Bind(r.id).Bind(r.shop_id).Bind(r.actor_id).Bind(Micros(r.at))
                  .Bind(r.action).Bind(r.entity_type).Bind(r.entity_id).Bind(r.before_json)
@@ -104,7 +105,7 @@ Order ReadOrderRow(const Stmt& q) {
 // shop's orders with one of some statuses.
 struct PartsScope {
   std::string shop_id;
-  std::string order_id;                    // one order when set
+  std::string order_id;                       // one order when set
   std::vector<orders::OrderStatus> statuses;  // else: only these statuses when not empty
 };
 
@@ -118,8 +119,9 @@ core::Status FillOrderParts(StmtCache& c, const PartsScope& scope, std::vector<O
   if (!scope.order_id.empty()) {
     where = " WHERE t.shop_id = ? AND t.order_id = ?";
   } else if (!scope.statuses.empty()) {
-    where = " JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id WHERE t.shop_id = ? "
-            "AND o.status IN (?";
+    where =
+        " JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id WHERE t.shop_id = ? "
+        "AND o.status IN (?";
     for (size_t i = 1; i < scope.statuses.size(); ++i) where += ",?";
     where += ")";
   } else {
@@ -127,7 +129,8 @@ core::Status FillOrderParts(StmtCache& c, const PartsScope& scope, std::vector<O
   }
   auto bind = [&](Stmt& q) {
     q.Bind(scope.shop_id);
-    if (!scope.order_id.empty()) q.Bind(scope.order_id);
+    if (!scope.order_id.empty())
+      q.Bind(scope.order_id);
     else
       for (auto st : scope.statuses) q.Bind(orders::OrderStatusName(st));
   };
@@ -188,8 +191,9 @@ core::Status WriteOrderParts(StmtCache& c, const Order& o, bool replace) {
       KEFU_TRY(d.Bind(o.shop_id).Bind(o.id).Exec());
     }
   }
-  auto item = c.Use("INSERT INTO order_items (shop_id, order_id, idx, sku, name, qty, unit_price) "
-            "VALUES (?,?,?,?,?,?,?)");
+  auto item = c.Use(
+      "INSERT INTO order_items (shop_id, order_id, idx, sku, name, qty, unit_price) "
+      "VALUES (?,?,?,?,?,?,?)");
   for (size_t i = 0; i < o.items.size(); ++i) {
     const auto& it = o.items[i];
     KEFU_TRY(item.Reset().Bind(o.shop_id).Bind(o.id).Bind(int64_t(i)).Bind(it.sku).Bind(it.name)
@@ -233,12 +237,13 @@ class SqlOrders final : public orders::OrderRepository {
   core::Status Insert(const std::vector<Order>& orders,
                       const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
-      auto q = c_.Use("INSERT INTO orders (shop_id, id, platform, buyer, status, shipping_fee, goods_total, "
-             "original_goods_total, goods_total_changes, shipping_fee_changes, province, city, "
-             "district, detail, recipient, phone, created_at, paid_at, promised_ship_time, "
-             "shipped_at, delivered_at, tracking_no, carrier, campaign, group_id, group_required, "
-             "group_joined, group_formed_at) VALUES "
-             "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      auto q = c_.Use(
+          "INSERT INTO orders (shop_id, id, platform, buyer, status, shipping_fee, goods_total, "
+          "original_goods_total, goods_total_changes, shipping_fee_changes, province, city, "
+          "district, detail, recipient, phone, created_at, paid_at, promised_ship_time, "
+          "shipped_at, delivered_at, tracking_no, carrier, campaign, group_id, group_required, "
+          "group_joined, group_formed_at) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       for (const auto& o : orders) {
         q.Reset().Bind(o.shop_id).Bind(o.id);
         BindOrderColumns(*q, o);
@@ -254,16 +259,18 @@ class SqlOrders final : public orders::OrderRepository {
   }
   core::Status Update(const Order& o, const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
-      auto q = c_.Use("UPDATE orders SET platform=?, buyer=?, status=?, shipping_fee=?, goods_total=?, "
-             "original_goods_total=?, goods_total_changes=?, shipping_fee_changes=?, province=?, "
-             "city=?, district=?, detail=?, recipient=?, phone=?, created_at=?, paid_at=?, "
-             "promised_ship_time=?, shipped_at=?, delivered_at=?, tracking_no=?, carrier=?, "
-             "campaign=?, group_id=?, group_required=?, group_joined=?, group_formed_at=? "
-             "WHERE shop_id=? AND id=?");
+      auto q = c_.Use(
+          "UPDATE orders SET platform=?, buyer=?, status=?, shipping_fee=?, goods_total=?, "
+          "original_goods_total=?, goods_total_changes=?, shipping_fee_changes=?, province=?, "
+          "city=?, district=?, detail=?, recipient=?, phone=?, created_at=?, paid_at=?, "
+          "promised_ship_time=?, shipped_at=?, delivered_at=?, tracking_no=?, carrier=?, "
+          "campaign=?, group_id=?, group_required=?, group_joined=?, group_formed_at=? "
+          "WHERE shop_id=? AND id=?");
       BindOrderColumns(*q, o);
       q.Bind(o.shop_id).Bind(o.id);
       KEFU_TRY(q.Exec());
-      if (sqlite3_changes(db_) == 0) return core::NotFound("订单不存在 order " + o.id + " not found");
+      if (sqlite3_changes(db_) == 0)
+        return core::NotFound("订单不存在 order " + o.id + " not found");
       KEFU_TRY(WriteOrderParts(c_, o, true));
       return AppendAudit(c_, audit);
     });
@@ -389,12 +396,20 @@ class SqlReviews final : public orders::ReviewRepository {
   core::Status PutMany(const std::vector<ReviewEntry>& entries,
                        const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
-      auto q = c_.Use("INSERT OR REPLACE INTO review_queue (shop_id, order_id, bucket, findings, "
-                      "paid_at, decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?)");
+      auto q = c_.Use(
+          "INSERT OR REPLACE INTO review_queue (shop_id, order_id, bucket, findings, "
+          "paid_at, decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?)");
       for (const auto& e : entries) {
-        KEFU_TRY(q.Reset().Bind(e.shop_id).Bind(e.order_id).Bind(orders::ReviewBucketName(e.bucket))
-                     .Bind(FindingsToJson(e.findings)).Bind(e.paid_at).Bind(e.decided_by)
-                     .Bind(e.decided_at).Bind(e.note).Exec());
+        KEFU_TRY(q.Reset()
+                     .Bind(e.shop_id)
+                     .Bind(e.order_id)
+                     .Bind(orders::ReviewBucketName(e.bucket))
+                     .Bind(FindingsToJson(e.findings))
+                     .Bind(e.paid_at)
+                     .Bind(e.decided_by)
+                     .Bind(e.decided_at)
+                     .Bind(e.note)
+                     .Exec());
       }
       return AppendAudit(c_, audit);
     });
@@ -434,7 +449,8 @@ class SqlCatalog final : public orders::Catalog, public orders::Blacklist {
   explicit SqlCatalog(StmtCache& c) : c_(c), db_(c.db()) {}
   std::optional<orders::CatalogItem> Find(std::string_view shop_id,
                                           std::string_view sku) const override {
-    auto q = c_.Use("SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? AND sku = ?");
+    auto q =
+        c_.Use("SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? AND sku = ?");
     q.Bind(shop_id).Bind(sku);
     auto row = q.Step();
     if (!row.ok()) {
@@ -521,20 +537,21 @@ class SqlCases final : public aftersales::CaseRepository {
       for (const auto& f : c.followups)
         follow.push_back(json::object{{"at", Micros(f.at)}, {"actor", f.actor_id}, {"note", f.note}});
       // Upsert keeps the row's seq (board order) stable.
-      auto q = c_.Use("INSERT INTO aftersales_cases (id, shop_id, order_id, buyer, type, problem, "
-             "reason_code, category, amount, order_shipped, state, created_at, state_since, "
-             "next_followup_at, followups, return_tracking_no, return_carrier, return_condition, "
-             "replacement_tracking_no, note, auto_resolved) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-             "order_id=excluded.order_id, buyer=excluded.buyer, type=excluded.type, "
-             "problem=excluded.problem, reason_code=excluded.reason_code, "
-             "category=excluded.category, amount=excluded.amount, "
-             "order_shipped=excluded.order_shipped, state=excluded.state, "
-             "state_since=excluded.state_since, next_followup_at=excluded.next_followup_at, "
-             "followups=excluded.followups, return_tracking_no=excluded.return_tracking_no, "
-             "return_carrier=excluded.return_carrier, return_condition=excluded.return_condition, "
-             "replacement_tracking_no=excluded.replacement_tracking_no, note=excluded.note, "
-             "auto_resolved=excluded.auto_resolved WHERE shop_id=excluded.shop_id");
+      auto q = c_.Use(
+          "INSERT INTO aftersales_cases (id, shop_id, order_id, buyer, type, problem, "
+          "reason_code, category, amount, order_shipped, state, created_at, state_since, "
+          "next_followup_at, followups, return_tracking_no, return_carrier, return_condition, "
+          "replacement_tracking_no, note, auto_resolved) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+          "order_id=excluded.order_id, buyer=excluded.buyer, type=excluded.type, "
+          "problem=excluded.problem, reason_code=excluded.reason_code, "
+          "category=excluded.category, amount=excluded.amount, "
+          "order_shipped=excluded.order_shipped, state=excluded.state, "
+          "state_since=excluded.state_since, next_followup_at=excluded.next_followup_at, "
+          "followups=excluded.followups, return_tracking_no=excluded.return_tracking_no, "
+          "return_carrier=excluded.return_carrier, return_condition=excluded.return_condition, "
+          "replacement_tracking_no=excluded.replacement_tracking_no, note=excluded.note, "
+          "auto_resolved=excluded.auto_resolved WHERE shop_id=excluded.shop_id");
       q.Bind(c.id).Bind(c.shop_id).Bind(c.order_id).Bind(c.buyer)
           .Bind(aftersales::CaseTypeName(c.type)).Bind(aftersales::ProblemKindName(c.problem))
           .Bind(c.reason_code)
@@ -717,7 +734,7 @@ class SqlCompensations final : public aftersales::CompensationRepository {
                                               std::string_view order_id) const override {
     std::vector<Compensation> out;
     auto q = c_.Use(std::string("SELECT id, shop_id, order_id, action, requested_by, approved_by, "
-                            "approval_id, at FROM compensations WHERE shop_id = ?") +
+                                "approval_id, at FROM compensations WHERE shop_id = ?") +
                     (order_id.empty() ? "" : " AND order_id = ?") + " ORDER BY seq");
     q.Bind(shop_id);
     if (!order_id.empty()) q.Bind(order_id);
@@ -736,8 +753,9 @@ class SqlCompensations final : public aftersales::CompensationRepository {
 
  private:
   core::Status InsertCompensation(const Compensation& c) {
-    auto q = c_.Use("INSERT INTO compensations (id, shop_id, order_id, kind, amount, action, requested_by, "
-           "approved_by, approval_id, at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto q = c_.Use(
+        "INSERT INTO compensations (id, shop_id, order_id, kind, amount, action, requested_by, "
+        "approved_by, approval_id, at) VALUES (?,?,?,?,?,?,?,?,?,?)");
     return q.Bind(c.id).Bind(c.shop_id).Bind(c.order_id)
         .Bind(aftersales::ActionKindName(c.action.kind)).Bind(c.action.amount.fen())
         .Bind(ActionToJson(c.action)).Bind(c.requested_by).Bind(c.approved_by)
@@ -746,11 +764,12 @@ class SqlCompensations final : public aftersales::CompensationRepository {
   core::Status UpsertApproval(const ApprovalRequest& a) {
     json::array reasons;
     for (const auto& r : a.reasons) reasons.push_back(json::value(r));
-    auto q = c_.Use("INSERT INTO approval_requests (id, shop_id, order_id, action, requested_by, reasons, "
-           "state, created_at, decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-           "ON CONFLICT(id) DO UPDATE SET state=excluded.state, decided_by=excluded.decided_by, "
-           "decided_at=excluded.decided_at, note=excluded.note, reasons=excluded.reasons "
-           "WHERE shop_id=excluded.shop_id");
+    auto q = c_.Use(
+        "INSERT INTO approval_requests (id, shop_id, order_id, action, requested_by, reasons, "
+        "state, created_at, decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(id) DO UPDATE SET state=excluded.state, decided_by=excluded.decided_by, "
+        "decided_at=excluded.decided_at, note=excluded.note, reasons=excluded.reasons "
+        "WHERE shop_id=excluded.shop_id");
     KEFU_TRY(q.Bind(a.id).Bind(a.shop_id).Bind(a.order_id).Bind(ActionToJson(a.action))
                  .Bind(a.requested_by).Bind(json::serialize(reasons))
                  .Bind(aftersales::ApprovalStateName(a.state)).Bind(Micros(a.created_at))
@@ -775,8 +794,8 @@ class SqlPolicies final : public aftersales::PolicyRepository {
     q.Bind(shop_id);
     KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return std::optional<aftersales::StoredPolicy>();
-    return std::optional<aftersales::StoredPolicy>(aftersales::StoredPolicy{
-        std::string(shop_id), q.Text(0), q.Text(2), FromMicros(q.Int(1))});
+    return std::optional<aftersales::StoredPolicy>(
+        aftersales::StoredPolicy{std::string(shop_id), q.Text(0), q.Text(2), FromMicros(q.Int(1))});
   }
   core::Status PutPolicy(const aftersales::StoredPolicy& p,
                          const std::vector<AuditRecord>& audit) override {
@@ -815,8 +834,14 @@ struct Where {
 
 struct OrdersDb::Impl {
   explicit Impl(sqlite3* d)
-      : db(d), cache(d), orders(cache), reviews(cache), catalog(cache), cases(cache),
-        compensations(cache), policies(cache) {}
+      : db(d),
+        cache(d),
+        orders(cache),
+        reviews(cache),
+        catalog(cache),
+        cases(cache),
+        compensations(cache),
+        policies(cache) {}
   sqlite3* db;
   StmtCache cache;  // the connection's statements, prepared once
   SqlOrders orders;
@@ -839,13 +864,15 @@ aftersales::CompensationRepository& OrdersDb::compensations() { return impl_->co
 aftersales::PolicyRepository& OrdersDb::policies() { return impl_->policies; }
 
 core::Status OrdersDb::PutCatalogItem(const std::string& shop_id, const orders::CatalogItem& item) {
-  auto q = impl_->cache.Use("INSERT OR REPLACE INTO catalog_items (shop_id, sku, name, stock, price) VALUES (?,?,?,?,?)");
+  auto q = impl_->cache.Use(
+      "INSERT OR REPLACE INTO catalog_items (shop_id, sku, name, stock, price) VALUES (?,?,?,?,?)");
   return q.Bind(shop_id).Bind(item.sku).Bind(item.name).Bind(item.stock).Bind(item.price.fen())
       .Exec();
 }
 
 core::Result<std::vector<orders::CatalogItem>> OrdersDb::ListCatalog(const std::string& shop_id) {
-  auto q = impl_->cache.Use("SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? ORDER BY sku");
+  auto q = impl_->cache.Use(
+      "SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? ORDER BY sku");
   q.Bind(shop_id);
   std::vector<orders::CatalogItem> out;
   for (;;) {
@@ -857,7 +884,8 @@ core::Result<std::vector<orders::CatalogItem>> OrdersDb::ListCatalog(const std::
 }
 
 core::Status OrdersDb::BlockBuyer(const std::string& shop_id, const std::string& buyer) {
-  auto q = impl_->cache.Use("INSERT OR IGNORE INTO blacklist (shop_id, kind, value) VALUES (?, 'buyer', ?)");
+  auto q = impl_->cache.Use(
+      "INSERT OR IGNORE INTO blacklist (shop_id, kind, value) VALUES (?, 'buyer', ?)");
   return q.Bind(shop_id).Bind(buyer).Exec();
 }
 
@@ -962,8 +990,10 @@ core::Result<AuditPage> OrdersDb::QueryAudit(const AuditQuery& in) {
     w.args.emplace_back(in.before);
   }
   const int limit = std::max(1, in.limit);
-  auto q = impl_->cache.Use("SELECT seq, id, shop_id, actor_id, at, action, entity_type, entity_id, before_json, "
-         "after_json FROM audit_log" + w.sql + " ORDER BY seq DESC LIMIT ?");
+  auto q = impl_->cache.Use(
+      "SELECT seq, id, shop_id, actor_id, at, action, entity_type, entity_id, before_json, "
+      "after_json FROM audit_log" +
+      w.sql + " ORDER BY seq DESC LIMIT ?");
   w.Bind(*q);
   q.Bind(int64_t(limit) + 1);
   AuditPage page;
@@ -994,8 +1024,8 @@ struct OrdersStore::Pool {
   };
   std::string path;
   std::mutex mu;
-  std::vector<Conn*> free;                   // guarded by mu
-  std::vector<std::unique_ptr<Conn>> all;    // guarded by mu
+  std::vector<Conn*> free;                 // guarded by mu
+  std::vector<std::unique_ptr<Conn>> all;  // guarded by mu
   ~Pool() {
     for (auto& c : all) {
       c->ports.reset();  // finalises the cached statements before the close

@@ -273,36 +273,76 @@ TEST(ShopPolicy, ConfiguredSettingsTable) {
   };
   const Row rows[] = {
       {"goodwill cap raised to 8 yuan: 8 yuan allowed",
-       [](PermissionPolicy& p) { p.agent.goodwill_cap[GoodwillCause::kDelivery] = core::Money::Yuan(8); },
-       pre, Goodwill(8), Delivered(), {}, Verdict::kAllowed, "goodwill_refund"},
+       [](PermissionPolicy& p) {
+         p.agent.goodwill_cap[GoodwillCause::kDelivery] = core::Money::Yuan(8);
+       },
+       pre,
+       Goodwill(8),
+       Delivered(),
+       {},
+       Verdict::kAllowed,
+       "goodwill_refund"},
       {"goodwill cap lowered to 2 yuan: 3 yuan needs a lead",
-       [](PermissionPolicy& p) { p.agent.goodwill_cap[GoodwillCause::kDelivery] = core::Money::Yuan(2); },
-       pre, Goodwill(3), Delivered(), {}, Verdict::kNeedsApproval, "goodwill.cap"},
+       [](PermissionPolicy& p) {
+         p.agent.goodwill_cap[GoodwillCause::kDelivery] = core::Money::Yuan(2);
+       },
+       pre,
+       Goodwill(3),
+       Delivered(),
+       {},
+       Verdict::kNeedsApproval,
+       "goodwill.cap"},
       {"a cause removed from the policy needs a lead even for 1 yuan",
-       [](PermissionPolicy& p) { p.agent.goodwill_cap.erase(GoodwillCause::kBuyer); }, pre,
-       Goodwill(1, GoodwillCause::kBuyer), Delivered(), {}, Verdict::kNeedsApproval,
+       [](PermissionPolicy& p) { p.agent.goodwill_cap.erase(GoodwillCause::kBuyer); },
+       pre,
+       Goodwill(1, GoodwillCause::kBuyer),
+       Delivered(),
+       {},
+       Verdict::kNeedsApproval,
        "goodwill.cause"},
       {"满赠 distance widened to 20 yuan: 19 yuan short is allowed",
-       [](PermissionPolicy& p) { p.agent.gift_topup_gap = core::Money::Yuan(20); }, pre,
-       Gift(ActionKind::kGiftTopUp, "GIFT-MUG"), to_ship, {}, Verdict::kAllowed, "gift_topup"},
+       [](PermissionPolicy& p) { p.agent.gift_topup_gap = core::Money::Yuan(20); },
+       pre,
+       Gift(ActionKind::kGiftTopUp, "GIFT-MUG"),
+       to_ship,
+       {},
+       Verdict::kAllowed,
+       "gift_topup"},
       {"price protection window shortened to 7 days: lowered on day 10 needs a lead",
-       [](PermissionPolicy& p) { p.agent.price_protect_days = 7; }, post,
-       PriceDiff("2026-03-13T10:00:00+08:00"), Delivered(), {}, Verdict::kNeedsApproval,
+       [](PermissionPolicy& p) { p.agent.price_protect_days = 7; },
+       post,
+       PriceDiff("2026-03-13T10:00:00+08:00"),
+       Delivered(),
+       {},
+       Verdict::kNeedsApproval,
        "price_diff.window"},
       {"大促 exception switched off: a 大促 order gets 退差价 within the window",
-       [](PermissionPolicy& p) { p.price_protect_excluded = {orders::Campaign::kFlashSale}; }, post,
-       PriceDiff("2026-03-13T10:00:00+08:00"), Delivered(orders::Campaign::kBigSale), {},
-       Verdict::kAllowed, "price_diff_refund"},
-      {"大促 exception kept for 限时抢购", [](PermissionPolicy& p) {
-         p.price_protect_excluded = {orders::Campaign::kFlashSale};
-       },
-       post, PriceDiff("2026-03-13T10:00:00+08:00"), Delivered(orders::Campaign::kFlashSale), {},
-       Verdict::kNeedsApproval, "price_diff.campaign"},
+       [](PermissionPolicy& p) { p.price_protect_excluded = {orders::Campaign::kFlashSale}; },
+       post,
+       PriceDiff("2026-03-13T10:00:00+08:00"),
+       Delivered(orders::Campaign::kBigSale),
+       {},
+       Verdict::kAllowed,
+       "price_diff_refund"},
+      {"大促 exception kept for 限时抢购",
+       [](PermissionPolicy& p) { p.price_protect_excluded = {orders::Campaign::kFlashSale}; },
+       post,
+       PriceDiff("2026-03-13T10:00:00+08:00"),
+       Delivered(orders::Campaign::kFlashSale),
+       {},
+       Verdict::kNeedsApproval,
+       "price_diff.campaign"},
       {"agent's own 小额打款 count: the 2nd payment on an order needs a lead",
-       [](PermissionPolicy& p) { p.agent.small_payments_per_order = 1; }, pre, Goodwill(5),
-       Delivered(), {.small_payments = 1}, Verdict::kNeedsApproval, "small_payment.role_count"},
+       [](PermissionPolicy& p) { p.agent.small_payments_per_order = 1; },
+       pre,
+       Goodwill(5),
+       Delivered(),
+       {.small_payments = 1},
+       Verdict::kNeedsApproval,
+       "small_payment.role_count"},
       {"小额打款 amount cap raised to 10 yuan",
-       [](PermissionPolicy& p) { p.agent.small_payment_cap = core::Money::Yuan(10); }, pre,
+       [](PermissionPolicy& p) { p.agent.small_payment_cap = core::Money::Yuan(10); },
+       pre,
        [] {
          ActionRequest a;
          a.kind = ActionKind::kSmallPayment;
@@ -310,7 +350,10 @@ TEST(ShopPolicy, ConfiguredSettingsTable) {
          a.amount = core::Money::Yuan(10);
          return a;
        }(),
-       Delivered(), {}, Verdict::kAllowed, "small_payment"},
+       Delivered(),
+       {},
+       Verdict::kAllowed,
+       "small_payment"},
   };
   for (const auto& r : rows) {
     SCOPED_TRACE(r.rule);
@@ -332,8 +375,8 @@ TEST(ShopPolicy, CampaignGiftWarningCanBeSwitchedOff) {
                 .warnings.size(),
             1u);
   p.campaign_gift_warning = false;
-  EXPECT_TRUE(
-      Evaluate(pre, Gift(ActionKind::kGiftForObjection, "GIFT-SPOON"), o, {}, p, kNow).warnings.empty());
+  EXPECT_TRUE(Evaluate(pre, Gift(ActionKind::kGiftForObjection, "GIFT-SPOON"), o, {}, p, kNow)
+                  .warnings.empty());
 }
 
 TEST(ShopPolicy, ValidationNamesTheField) {
@@ -348,14 +391,19 @@ TEST(ShopPolicy, ValidationNamesTheField) {
        [](PermissionPolicy& p) { p.agent.goodwill_cap[GoodwillCause::kBuyer] = core::Money(-1); },
        "agent.goodwill_cap.buyer"},
       {"goodwill cap above 拼多多's 200 yuan per payment",
-       [](PermissionPolicy& p) { p.lead.goodwill_cap[GoodwillCause::kProduct] = core::Money::Yuan(201); },
+       [](PermissionPolicy& p) {
+         p.lead.goodwill_cap[GoodwillCause::kProduct] = core::Money::Yuan(201);
+       },
        "lead.goodwill_cap.product"},
       {"小额打款 count above 拼多多's 3 per order",
        [](PermissionPolicy& p) { p.agent.small_payments_per_order = 4; },
        "agent.small_payments_per_order"},
       {"price protection over a year", [](PermissionPolicy& p) { p.lead.price_protect_days = 400; },
        "lead.price_protect_days"},
-      {"满赠 threshold of 0", [](PermissionPolicy& p) { p.gift_thresholds = {{core::Money(0), "G"}}; },
+      {"满赠 threshold of 0",
+       [](PermissionPolicy& p) {
+         p.gift_thresholds = {{core::Money(0), "G"}};
+       },
        "gift_thresholds[0].threshold"},
       {"满赠 gift without SKU",
        [](PermissionPolicy& p) {
@@ -363,10 +411,17 @@ TEST(ShopPolicy, ValidationNamesTheField) {
        },
        "gift_thresholds[1].gift_sku"},
       {"gift table SKU with a remark separator",
-       [](PermissionPolicy& p) { p.gift_table = {{"CUP", {"A;B"}}}; }, "gift_table.CUP"},
-      {"gift table entry without gifts", [](PermissionPolicy& p) { p.gift_table = {{"CUP", {}}}; },
+       [](PermissionPolicy& p) {
+         p.gift_table = {{"CUP", {"A;B"}}};
+       },
        "gift_table.CUP"},
-      {"an owner cannot be capped", [](PermissionPolicy& p) { p.owner.unlimited = false; }, "owner"},
+      {"gift table entry without gifts",
+       [](PermissionPolicy& p) {
+         p.gift_table = {{"CUP", {}}};
+       },
+       "gift_table.CUP"},
+      {"an owner cannot be capped", [](PermissionPolicy& p) { p.owner.unlimited = false; },
+       "owner"},
   };
   for (const auto& r : rows) {
     SCOPED_TRACE(r.rule);

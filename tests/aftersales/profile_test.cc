@@ -109,7 +109,9 @@ const std::map<std::string, std::function<std::string(const PlatformProfile&)>>&
          return std::to_string(p.orders.price_change.shipping_changes_max);
        }},
       {"aftersales.seller_response_hours",
-       [](const PlatformProfile& p) { return std::to_string(Hours(p.aftersales.seller_response)); }},
+       [](const PlatformProfile& p) {
+         return std::to_string(Hours(p.aftersales.seller_response));
+       }},
       {"aftersales.unshipped_refund_auto_hours",
        [](const PlatformProfile& p) {
          return std::to_string(Hours(p.aftersales.unshipped_refund_auto));
@@ -276,9 +278,9 @@ TEST(Profile, ShopOverridesAndErrorsNameTheKey) {
       {"hours must be integers", taobao.c_str(), "[aftersales]\nbuyer_return_hours=\"7d\"\n",
        "aftersales.buyer_return_hours"},
       {"floor percent within 0-100", taobao.c_str(),
-       "[orders]\nprice_change_goods_floor_percent=170\n", "orders.price_change_goods_floor_percent"},
-      {"a platform file must name every key", missing.c_str(), "",
-       "aftersales.buyer_return_hours"},
+       "[orders]\nprice_change_goods_floor_percent=170\n",
+       "orders.price_change_goods_floor_percent"},
+      {"a platform file must name every key", missing.c_str(), "", "aftersales.buyer_return_hours"},
       {"a platform file needs its [aftersales] table", "[platform]\nid=\"pdd\"\n", "", "orders"},
       {"platform id required", "[orders]\n", "", "platform.id"},
       {"unknown platform", "[platform]\nid=\"ebay\"\n", "", "platform.id"},

@@ -86,13 +86,16 @@ TEST(Import, MalformedRowsAreReportedWithLineAndSkipped) {
 TEST(Import, OneBadItemRejectsTheWholeMultiItemOrder) {
   const BadRow rows[] = {
       {"qty.negative in the second item",
-       "m1,buyer1,SKU-A|SKU-B,杯子|盖子,1|-1,12.30|2.00,5,paid,广东省,深圳市,南山区,x,张三,13800138000,,\n",
+       "m1,buyer1,SKU-A|SKU-B,杯子|盖子,1|-1,12.30|2.00,5,paid,广东省,深圳市,南山区,x,张三,"
+       "13800138000,,\n",
        "qty", "不能为负数"},
       {"money.bad_format in the second item",
-       "m2,buyer1,SKU-A|SKU-B,杯子|盖子,1|1,12.30|12.3.4,5,paid,广东省,深圳市,南山区,x,张三,13800138000,,\n",
+       "m2,buyer1,SKU-A|SKU-B,杯子|盖子,1|1,12.30|12.3.4,5,paid,广东省,深圳市,南山区,x,张三,"
+       "13800138000,,\n",
        "unit_price", "12.3.4"},
       {"lists of different lengths",
-       "m3,buyer1,SKU-A|SKU-B,杯子|盖子,1,12.30|2.00,5,paid,广东省,深圳市,南山区,x,张三,13800138000,,\n",
+       "m3,buyer1,SKU-A|SKU-B,杯子|盖子,1,12.30|2.00,5,paid,广东省,深圳市,南山区,x,张三,"
+       "13800138000,,\n",
        "sku", "项数必须相同"},
   };
   for (const auto& bad : rows) {
@@ -103,7 +106,8 @@ TEST(Import, OneBadItemRejectsTheWholeMultiItemOrder) {
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(r.errors[0].line, 2);
     EXPECT_EQ(r.errors[0].field, bad.field);
-    EXPECT_NE(r.errors[0].message.find(bad.message_part), std::string::npos) << r.errors[0].ToString();
+    EXPECT_NE(r.errors[0].message.find(bad.message_part), std::string::npos)
+        << r.errors[0].ToString();
   }
 }
 

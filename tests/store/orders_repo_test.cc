@@ -411,11 +411,13 @@ TEST(OrdersRepo, ShopPolicyIsStoredWithItsAuditAndScopedToTheShop) {
   // A failing job stores neither the new policy nor its audit row.
   auto changed = after;
   changed.agent.price_protect_days = 7;
-  EXPECT_FALSE(f.store->WriteNow([&]() -> core::Status {
-                  KEFU_TRY(aftersales::UpdatePolicy(f.repo->Writer().policies(), lead, after,
-                                                    changed, pdd, now));
-                  return core::Internal("the caller fails after the update");
-                }).ok());
+  EXPECT_FALSE(f.store
+                   ->WriteNow([&]() -> core::Status {
+                     KEFU_TRY(aftersales::UpdatePolicy(f.repo->Writer().policies(), lead, after,
+                                                       changed, pdd, now));
+                     return core::Internal("the caller fails after the update");
+                   })
+                   .ok());
   (void)f.repo->Read([&](OrdersDb& db) {
     auto got = db.policies().GetPolicy("s1");
     EXPECT_TRUE(got.ok() && got->has_value());
@@ -554,9 +556,8 @@ TEST(OrdersRepo, SweepExpiresGroupsAndAppliesDeadlinesAsTimePasses) {
     EXPECT_TRUE(f.Write([&](OrdersDb& db) -> core::Status {
                    aftersales::AftersalesService cases(db.cases(), clock, pdd.aftersales);
                    KEFU_ASSIGN_OR_RETURN(auto a, cases.ApplyDeadlines(system));
-                   orders::OrderService svc(db.orders(), db.reviews(), db.catalog(),
-                                            db.blacklist(), clock, core::TimeZone::Fixed(480),
-                                            pdd.orders);
+                   orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
+                                            clock, core::TimeZone::Fixed(480), pdd.orders);
                    KEFU_ASSIGN_OR_RETURN(auto b, svc.ExpireGroups(system));
                    changed = {a.size(), b.size()};
                    return core::Status::Ok();
