@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Orders benchmark: CSV parse and 审单 review of 100,000 orders, with the raw SQLite insert
-# rate of the same rows measured in the same run as the limit. Usage: bench/run-orders.sh BUILD_DIR
+# Orders benchmark (issue 8, acceptance 5): CSV parse and 审单 review of 100,000 orders in process,
+# `kefu import orders` of the same 100,000-row CSV into a fresh SQLite store (time, rows/s, CPU),
+# and the raw SQLite insert rate of the same rows into the same schema in the same run as the
+# limit, with the ratios. Usage: bench/run-orders.sh BUILD_DIR [N=100000]
 set -euo pipefail
-BUILD=${1:-build}
-cd "$(dirname "$0")/.."
-BIN="$BUILD/bench/orders/orders_bench"
-if [ ! -x "$BIN" ]; then
-  cmake --build "$BUILD" --target orders_bench >/dev/null
-fi
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-"$BIN" "${KEFU_ORDERS_BENCH_N:-100000}" "$TMP"
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+n=${2:-${KEFU_ORDERS_BENCH_N:-100000}}
+ninja -C "$build" kefu orders_bench >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$build/bench/orders/orders_bench" "$build/kefu" "$n" "$work"

@@ -17,25 +17,104 @@
 namespace kefu::aftersales {
 
 // ---------------------------------------------------------------------------------------------
+// Permission vocabulary (the engine and its services are further down)
+
+enum class ActionKind {
+  kGiftTopUp,         // 满赠凑单赠品 (售前 adds, 售后 resends after delivery)
+  kGiftForObjection,  // 议价送赠品 (from the SKU gift table)
+  kPriceDiffRefund,   // 退差价 (price lowered within N days after delivery)
+  kGoodwillRefund,    // 小额补偿 3-5 元
+  kSmallPayment,      // 小额打款 (other payments to the buyer)
+  kSmallCollection,   // 小额收款 (buyer pays a shipping difference)
+};
+std::string_view ActionKindName(ActionKind k);
+std::optional<ActionKind> ParseActionKind(std::string_view text);
+
+enum class GoodwillCause { kDelivery, kCampaign, kWarehouse, kProduct, kBuyer };
+std::string_view GoodwillCauseName(GoodwillCause c);
+std::optional<GoodwillCause> ParseGoodwillCause(std::string_view text);
+
+struct ActionRequest {
+  ActionKind kind = ActionKind::kGoodwillRefund;
+  std::string order_id;
+  core::Money amount;    // refunds, payments, collections
+  std::string gift_sku;  // gifts
+  int64_t gift_qty = 1;
+  GoodwillCause cause = GoodwillCause::kDelivery;
+  std::string item_sku;   // 退差价 / 议价: the item concerned
+  core::Money old_price;  // 退差价: unit price paid
+  core::Money new_price;  // 退差价: the shop's lowered unit price
+  std::optional<core::Timestamp> price_lowered_at;
+  std::string reason;
+};
+std::string ActionRequestToJson(const ActionRequest& a);
+
+// 满赠: an order whose goods total reaches `threshold` gets `gift_sku`.
+struct GiftThreshold {
+  core::Money threshold;
+  std::string gift_sku;
+  bool operator==(const GiftThreshold&) const = default;
+};
+
+// What one role may do without a lead. Amount caps are inclusive. A default RoleLimits may do
+// nothing alone; the platform file's [aftersales.permissions.<role>] tables set the defaults.
+struct RoleLimits {
+  bool unlimited = false;      // anything within the platform's hard limits (leads by default)
+  core::Money gift_topup_gap;  // 满赠 top-up when the order is within this of a threshold
+  int price_protect_days = 0;  // 退差价 when the price was lowered within this after delivery
+  // 小额补偿 cap per cause; a cause that is absent needs a lead.
+  std::map<GoodwillCause, core::Money> goodwill_cap;
+  core::Money small_payment_cap;     // 小额打款 per payment
+  int small_payments_per_order = 0;  // 小额打款 this role may make on one order; 0 = no own limit
+  core::Money small_collection_cap;  // 小额收款 (shipping difference) per collection
+  bool operator==(const RoleLimits&) const = default;
+};
+
+// One shop's policy: per-role limits, 满赠 thresholds, the SKU gift table, campaign state and
+// the platform's hard limits (which not even a lead may exceed). Leads and owners edit the
+// shop's policy (UpdatePolicy); owners are always unlimited within the platform's limits.
+struct PermissionPolicy {
+  RoleLimits agent;
+  RoleLimits lead{.unlimited = true};
+  RoleLimits owner{.unlimited = true};
+  std::vector<GiftThreshold> gift_thresholds;
+  std::map<std::string, std::vector<std::string>> gift_table;  // item SKU -> allowed gift SKUs
+  bool campaign_active = false;                                // shop-wide 大促 running now
+  bool campaign_gift_warning = true;  // warn when gifts are added during a campaign
+  // Orders with these campaign tags get no 退差价 without a lead (大促 / 限时抢购).
+  std::vector<orders::Campaign> price_protect_excluded = {orders::Campaign::kBigSale,
+                                                          orders::Campaign::kFlashSale};
+  int small_payments_per_order = 0;        // platform: 0 = no limit (拼多多: 3)
+  core::Money small_payment_platform_cap;  // platform: per payment, 0 = none
+  const RoleLimits& For(orders::Role r) const;
+  bool operator==(const PermissionPolicy&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Platform profile (the [orders] and [aftersales] tables of config/platforms/<p>.toml)
 
+// The numbers are read from the platform's file (LoadPlatformProfile / DefaultProfile); the
+// zero values here are placeholders that no platform uses.
 struct AftersalesProfile {
   core::Platform platform = core::Platform::kTaobao;
   // Seller must answer a refund/return request on a shipped order within this, else the
   // platform agrees on the seller's behalf.
-  core::Duration seller_response = std::chrono::hours(24 * 5);
+  core::Duration seller_response{0};
   // An unshipped 仅退款 request goes through automatically after this.
-  core::Duration unshipped_refund_auto = std::chrono::hours(24 * 2);
+  core::Duration unshipped_refund_auto{0};
   // After approval the buyer must send the goods back within this, else the case closes.
-  core::Duration buyer_return = std::chrono::hours(24 * 7);
+  core::Duration buyer_return{0};
   // After the buyer ships the return the seller must confirm receipt within this, else the
   // platform refunds.
-  core::Duration seller_confirm_receipt = std::chrono::hours(24 * 10);
+  core::Duration seller_confirm_receipt{0};
   // 问题件: the agent checks the tracking again at this interval.
-  core::Duration problem_followup = std::chrono::hours(24);
+  core::Duration problem_followup{0};
   // 小额打款: platform hard limits (0 = none).
   int small_payments_per_order = 0;
   core::Money small_payment_cap;  // per payment; 0 = no platform cap
+  // A new shop's permission policy on this platform ([aftersales.permissions]); the platform
+  // limits above are filled in by DefaultPermissionPolicy.
+  PermissionPolicy permissions;
 };
 
 // Both tables of one platform file.
@@ -44,11 +123,20 @@ struct PlatformProfile {
   orders::OrdersPolicy orders;
   AftersalesProfile aftersales;
 };
-// Defaults for a platform when no file is at hand (the same numbers the shipped files hold).
+// The embedded text of config/platforms/<p>.toml (the same bytes as the file in the source tree).
+std::string_view EmbeddedPlatformToml(core::Platform p);
+// Parses a platform file: [platform].id, then every key of its [orders] and [aftersales] tables
+// (a missing key is an error: the file is the only source of these numbers). Then the keys of
+// `shop_override_toml`'s tables, each optional, override them. kInvalidArgument naming the key
+// ("aftersales.buyer_return_hours") on a missing or bad value.
+core::Result<PlatformProfile> ParsePlatformProfile(std::string_view platform_toml,
+                                                   std::string_view shop_override_toml = {});
+// The embedded file of platform p, with an optional shop override (ParsePlatformProfile).
+core::Result<PlatformProfile> LoadPlatformProfile(core::Platform p,
+                                                  std::string_view shop_override_toml = {});
+// The embedded file of platform p, parsed once. Thread-safe. The shipped files are tested to
+// parse; a build whose embedded file does not parse aborts here (a bug, not bad input).
 PlatformProfile DefaultProfile(core::Platform p);
-// Parses a platform TOML text: [platform].id, then [orders] and [aftersales] keys override the
-// defaults. kInvalidArgument naming the key ("aftersales.buyer_return_days") on a bad value.
-core::Result<PlatformProfile> ParsePlatformProfile(std::string_view toml_text);
 
 // ---------------------------------------------------------------------------------------------
 // Cases
@@ -203,6 +291,8 @@ class CaseRepository {
   // Inserts or replaces the case and appends the audit records atomically.
   virtual core::Status Put(const Case& c, const std::vector<orders::AuditRecord>& audit) = 0;
   virtual std::vector<Case> List(std::string_view shop_id) const = 0;
+  // The shop's cases that are not final (IsFinal), oldest first.
+  virtual std::vector<Case> ListOpen(std::string_view shop_id) const = 0;
   // The open case awaiting a return with this tracking number; kNotFound otherwise.
   virtual core::Result<Case> FindByReturnTracking(std::string_view shop_id,
                                                   std::string_view tracking_no) const = 0;
@@ -211,73 +301,42 @@ class CaseRepository {
 // ---------------------------------------------------------------------------------------------
 // Permission engine
 
-enum class ActionKind {
-  kGiftTopUp,         // 满赠凑单赠品 (售前 adds, 售后 resends after delivery)
-  kGiftForObjection,  // 议价送赠品 (from the SKU gift table)
-  kPriceDiffRefund,   // 退差价 (price lowered within N days after delivery)
-  kGoodwillRefund,    // 小额补偿 3-5 元
-  kSmallPayment,      // 小额打款 (other payments to the buyer)
-  kSmallCollection,   // 小额收款 (buyer pays a shipping difference)
-};
-std::string_view ActionKindName(ActionKind k);
-std::optional<ActionKind> ParseActionKind(std::string_view text);
-
-enum class GoodwillCause { kDelivery, kCampaign, kWarehouse, kProduct, kBuyer };
-std::string_view GoodwillCauseName(GoodwillCause c);
-std::optional<GoodwillCause> ParseGoodwillCause(std::string_view text);
-
-struct ActionRequest {
-  ActionKind kind = ActionKind::kGoodwillRefund;
-  std::string order_id;
-  core::Money amount;                 // refunds, payments, collections
-  std::string gift_sku;               // gifts
-  int64_t gift_qty = 1;
-  GoodwillCause cause = GoodwillCause::kDelivery;
-  std::string item_sku;               // 退差价 / 议价: the item concerned
-  core::Money old_price;              // 退差价: unit price paid
-  core::Money new_price;              // 退差价: the shop's lowered unit price
-  std::optional<core::Timestamp> price_lowered_at;
-  std::string reason;
-};
-std::string ActionRequestToJson(const ActionRequest& a);
-
-// 满赠: an order whose goods total reaches `threshold` gets `gift_sku`.
-struct GiftThreshold {
-  core::Money threshold;
-  std::string gift_sku;
-};
-
-// What one role may do without a lead. Amount caps are inclusive.
-struct RoleLimits {
-  bool unlimited = false;  // leads/owners: anything within the platform's hard limits
-  core::Money gift_topup_gap = core::Money::Yuan(10);  // within this of a 满赠 threshold
-  int price_protect_days = 15;                          // 退差价 window after delivery
-  std::map<GoodwillCause, core::Money> goodwill_cap = {
-      {GoodwillCause::kDelivery, core::Money::Yuan(5)},
-      {GoodwillCause::kCampaign, core::Money::Yuan(5)},
-      {GoodwillCause::kWarehouse, core::Money::Yuan(5)},
-      {GoodwillCause::kProduct, core::Money::Yuan(5)},
-      {GoodwillCause::kBuyer, core::Money::Yuan(3)},
-  };
-  core::Money small_payment_cap = core::Money::Yuan(5);
-  core::Money small_collection_cap = core::Money::Yuan(20);
-};
-
-// One shop's policy: per-role limits, 满赠 thresholds, the SKU gift table, campaign state and
-// the platform's hard limits (which not even a lead may exceed).
-struct PermissionPolicy {
-  RoleLimits agent;
-  RoleLimits lead{.unlimited = true};
-  RoleLimits owner{.unlimited = true};
-  std::vector<GiftThreshold> gift_thresholds;
-  std::map<std::string, std::vector<std::string>> gift_table;  // item SKU -> allowed gift SKUs
-  bool campaign_active = false;  // shop-wide 大促 running now
-  int small_payments_per_order = 0;  // platform: 0 = no limit (拼多多: 3)
-  core::Money small_payment_platform_cap;  // platform: per payment, 0 = none
-  const RoleLimits& For(orders::Role r) const;
-};
-// The policy with a platform's hard limits filled in from its profile.
+// The platform's default policy for a new shop, with its hard limits filled in.
 PermissionPolicy DefaultPermissionPolicy(const AftersalesProfile& p);
+// `policy` with the platform's hard limits of `p` filled in (a stored shop policy never
+// carries them: they come from the platform file).
+PermissionPolicy WithPlatformLimits(PermissionPolicy policy, const AftersalesProfile& p);
+// ok, or kInvalidArgument naming the first bad field ("agent.goodwill_cap.buyer",
+// "lead.small_payments_per_order", "gift_thresholds[1].gift_sku", ...) with a zh-CN + English
+// message: amounts >= 0 and not above the platform's per-payment cap, counts not above the
+// platform's per-order limit, days 0-365, complete 满赠 and gift-table entries, owners unlimited.
+core::Status ValidatePermissionPolicy(const PermissionPolicy& policy, const AftersalesProfile& p);
+// The policy as JSON (money as "5.00" strings; the platform limits are not included): the
+// stored form, the audit's before/after and the API's "policy" object.
+std::string PermissionPolicyToJson(const PermissionPolicy& policy);
+
+// A shop's stored policy (JSON from PermissionPolicyToJson) and who saved it when.
+struct StoredPolicy {
+  std::string shop_id;
+  std::string json;
+  std::string updated_by;
+  core::Timestamp updated_at;
+};
+class PolicyRepository {
+ public:
+  virtual ~PolicyRepository() = default;
+  // nullopt when the shop never saved one (it uses the platform's defaults).
+  virtual core::Result<std::optional<StoredPolicy>> GetPolicy(std::string_view shop_id) const = 0;
+  // Inserts or replaces the shop's policy and appends the audit records atomically.
+  virtual core::Status PutPolicy(const StoredPolicy& p,
+                                 const std::vector<orders::AuditRecord>& audit) = 0;
+};
+// Stores a shop's new policy: leads and owners only (kPermissionDenied for agents), validated
+// (ValidatePermissionPolicy), audited as "policy.update" (entity "policy", the shop's id) with
+// the previous policy as before and the new one as after, in the same repository call.
+core::Status UpdatePolicy(PolicyRepository& repo, const orders::Actor& actor,
+                          const PermissionPolicy& before, const PermissionPolicy& after,
+                          const AftersalesProfile& p, core::Timestamp now);
 
 // Past compensations on the order (from the store), for per-order limits.
 struct OrderHistory {
@@ -354,6 +413,7 @@ class InMemoryCaseRepository final : public CaseRepository {
   core::Result<Case> Get(std::string_view shop_id, std::string_view case_id) const override;
   core::Status Put(const Case& c, const std::vector<orders::AuditRecord>& audit) override;
   std::vector<Case> List(std::string_view shop_id) const override;
+  std::vector<Case> ListOpen(std::string_view shop_id) const override;
   core::Result<Case> FindByReturnTracking(std::string_view shop_id,
                                           std::string_view tracking_no) const override;
 
@@ -384,6 +444,19 @@ class InMemoryCompensationRepository final : public CompensationRepository {
   mutable std::mutex mu_;
   std::vector<Compensation> compensations_;
   std::vector<ApprovalRequest> approvals_;
+};
+
+class InMemoryPolicyRepository final : public PolicyRepository {
+ public:
+  explicit InMemoryPolicyRepository(orders::InMemoryAuditLog& audit) : audit_(audit) {}
+  core::Result<std::optional<StoredPolicy>> GetPolicy(std::string_view shop_id) const override;
+  core::Status PutPolicy(const StoredPolicy& p,
+                         const std::vector<orders::AuditRecord>& audit) override;
+
+ private:
+  orders::InMemoryAuditLog& audit_;
+  mutable std::mutex mu_;
+  std::map<std::string, StoredPolicy, std::less<>> policies_;
 };
 
 // ---------------------------------------------------------------------------------------------

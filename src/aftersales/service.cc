@@ -33,6 +33,13 @@ std::vector<Case> InMemoryCaseRepository::List(std::string_view shop_id) const {
     if (c.shop_id == shop_id) out.push_back(c);
   return out;
 }
+std::vector<Case> InMemoryCaseRepository::ListOpen(std::string_view shop_id) const {
+  std::lock_guard lock(mu_);
+  std::vector<Case> out;
+  for (const auto& c : cases_)
+    if (c.shop_id == shop_id && !IsFinal(c.state)) out.push_back(c);
+  return out;
+}
 core::Result<Case> InMemoryCaseRepository::FindByReturnTracking(
     std::string_view shop_id, std::string_view tracking_no) const {
   std::lock_guard lock(mu_);
@@ -104,6 +111,21 @@ std::vector<Compensation> InMemoryCompensationRepository::ListCompensations(
   return out;
 }
 
+core::Result<std::optional<StoredPolicy>> InMemoryPolicyRepository::GetPolicy(
+    std::string_view shop_id) const {
+  std::lock_guard lock(mu_);
+  auto it = policies_.find(shop_id);
+  if (it == policies_.end()) return std::optional<StoredPolicy>();
+  return std::optional<StoredPolicy>(it->second);
+}
+core::Status InMemoryPolicyRepository::PutPolicy(const StoredPolicy& p,
+                                                 const std::vector<orders::AuditRecord>& audit) {
+  std::lock_guard lock(mu_);
+  policies_[p.shop_id] = p;
+  audit_.Append(audit);
+  return core::Status::Ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // AftersalesService
 
@@ -148,7 +170,7 @@ core::Result<Case> AftersalesService::RegisterReturn(const orders::Actor& actor,
 core::Result<std::vector<Case>> AftersalesService::ApplyDeadlines(const orders::Actor& actor) {
   std::vector<Case> changed;
   const auto now = clock_.Now();
-  for (const auto& c : cases_.List(actor.shop_id)) {
+  for (const auto& c : cases_.ListOpen(actor.shop_id)) {
     auto n = aftersales::ApplyDeadlines(c, profile_, now);
     if (!n) continue;
     KEFU_ASSIGN_OR_RETURN(Case saved, Store(actor, c, *n, "case.deadline_" +

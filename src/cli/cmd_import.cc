@@ -73,17 +73,13 @@ int ImportOrders(const std::vector<std::string>& argv) {
   opt.local_offset_minutes = zone.OffsetMinutes(clock.Now());
   orders::ImportResult parsed =
       format == "csv" ? orders::ParseOrdersCsv(text, opt) : orders::ParseOrdersJsonl(text, opt);
-  for (auto it = parsed.orders.begin(); it != parsed.orders.end();) {
-    if (it->shop_id != opt.shop_id) {
-      parsed.errors.push_back({0, it->id, "shop", "订单属于其他店铺 the row names another shop: " + it->shop_id});
-      it = parsed.orders.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  orders::KeepShop(parsed, opt.shop_id);
+  const size_t valid = parsed.orders.size();
 
+  // Every valid row, its audit row and its review entry in one transaction (the store's
+  // WriteNow): all of them are stored, or none.
   core::Status stored = core::Status::Ok();
-  if (!parsed.orders.empty()) {
+  if (valid > 0) {
     store::OrdersStore repo(db);
     const auto profile = aftersales::DefaultProfile(platform);
     orders::Actor actor{"cli", opt.shop_id, orders::Role::kOwner, orders::Department::kPreSales};
@@ -91,11 +87,11 @@ int ImportOrders(const std::vector<std::string>& argv) {
       auto& w = repo.Writer();
       orders::OrderService svc(w.orders(), w.reviews(), w.catalog(), w.blacklist(), clock, zone,
                                profile.orders);
-      KEFU_TRY(svc.Import(actor, parsed.orders));
-      return svc.ReviewPending(actor).status();
+      return w.WithBulkCache(
+          [&] { return svc.ImportAndReview(actor, std::move(parsed.orders)).status(); });
     });
   }
-  const size_t imported = stored.ok() ? parsed.orders.size() : 0;
+  const size_t imported = stored.ok() ? valid : 0;
 
   if (args->Has("json")) {
     json::array errs;
@@ -113,7 +109,7 @@ int ImportOrders(const std::vector<std::string>& argv) {
     if (args->Has("json")) return kExitUsage;
     return UsageError(kCmd, "nothing stored: " + stored.message());
   }
-  if (parsed.orders.empty()) {
+  if (valid == 0) {
     if (args->Has("json")) return kExitUsage;
     return UsageError(kCmd, "nothing stored: no valid row in " + path);
   }

@@ -538,4 +538,18 @@ ImportResult ParseOrdersJsonl(std::string_view text, const ImportOptions& opt) {
   return result;
 }
 
+void KeepShop(ImportResult& result, std::string_view shop_id) {
+  std::vector<Order> kept;
+  kept.reserve(result.orders.size());
+  for (auto& o : result.orders) {
+    if (o.shop_id == shop_id) {
+      kept.push_back(std::move(o));
+      continue;
+    }
+    result.errors.push_back(ImportError{
+        0, o.id, "shop", "订单属于其他店铺，未导入 the row names another shop: " + o.shop_id});
+  }
+  result.orders = std::move(kept);
+}
+
 }  // namespace kefu::orders

@@ -182,6 +182,9 @@ ImportResult ParseOrdersCsv(std::string_view text, const ImportOptions& options 
 // JSON Lines: one order object per line (same field names as the CSV columns; `items` array,
 // `address` and `group` objects). Blank lines are skipped.
 ImportResult ParseOrdersJsonl(std::string_view text, const ImportOptions& options = {});
+// Moves the orders that name a shop other than `shop_id` (a "shop" column) from result.orders
+// to result.errors (field "shop"), so an import never stores a row under a shop it does not name.
+void KeepShop(ImportResult& result, std::string_view shop_id);
 
 // ---------------------------------------------------------------------------------------------
 // Per-platform order rules (the [orders] table of config/platforms/<p>.toml).
@@ -240,6 +243,9 @@ class OrderRepository {
   virtual core::Status Update(const Order& order, const std::vector<AuditRecord>& audit) = 0;
   // The shop's orders, in insertion order.
   virtual std::vector<Order> List(std::string_view shop_id) const = 0;
+  // The shop's orders whose status is one of `statuses`, in insertion order.
+  virtual std::vector<Order> ListByStatus(std::string_view shop_id,
+                                          const std::vector<OrderStatus>& statuses) const = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -397,6 +403,9 @@ class ReviewRepository {
                                         std::string_view order_id) const = 0;
   // Inserts or replaces the entry and appends the audit records atomically.
   virtual core::Status Put(const ReviewEntry& e, const std::vector<AuditRecord>& audit) = 0;
+  // Inserts or replaces every entry and appends the audit records, all atomically.
+  virtual core::Status PutMany(const std::vector<ReviewEntry>& entries,
+                               const std::vector<AuditRecord>& audit) = 0;
   virtual std::vector<ReviewEntry> List(std::string_view shop_id) const = 0;
 };
 
@@ -447,6 +456,8 @@ class InMemoryOrderRepository final : public OrderRepository {
                       const std::vector<AuditRecord>& audit) override;
   core::Status Update(const Order& order, const std::vector<AuditRecord>& audit) override;
   std::vector<Order> List(std::string_view shop_id) const override;
+  std::vector<Order> ListByStatus(std::string_view shop_id,
+                                  const std::vector<OrderStatus>& statuses) const override;
 
  private:
   InMemoryAuditLog& audit_;
@@ -460,6 +471,8 @@ class InMemoryReviewRepository final : public ReviewRepository {
   core::Result<ReviewEntry> Get(std::string_view shop_id,
                                 std::string_view order_id) const override;
   core::Status Put(const ReviewEntry& e, const std::vector<AuditRecord>& audit) override;
+  core::Status PutMany(const std::vector<ReviewEntry>& entries,
+                       const std::vector<AuditRecord>& audit) override;
   std::vector<ReviewEntry> List(std::string_view shop_id) const override;
 
  private:
@@ -482,7 +495,11 @@ class OrderService {
   OrderService& operator=(const OrderService&) = delete;
 
   // Stores parsed orders (one "order.import" audit record each). kAlreadyExists: none stored.
-  core::Status Import(const Actor& actor, const std::vector<Order>& orders);
+  core::Status Import(const Actor& actor, std::vector<Order> orders);
+  // Import, then ReviewPending, so the new orders join the 审单 queue in the caller's
+  // transaction (`kefu import orders`, the HTTP import). Returns the review entries.
+  core::Result<std::vector<ReviewEntry>> ImportAndReview(const Actor& actor,
+                                                         std::vector<Order> orders);
   core::Result<Order> ChangeShippingFee(const Actor& actor, std::string_view order_id,
                                         core::Money fee);
   core::Result<Order> ChangeGoodsTotal(const Actor& actor, std::string_view order_id,
@@ -512,6 +529,17 @@ class OrderService {
   core::Result<ReviewEntry> SaveReview(const Actor& actor, const ReviewEntry& before,
                                        ReviewEntry after, std::string action);
   core::Result<ReviewEntry> CurrentEntry(const Actor& actor, const Order& o) const;
+  // Sets the actor's shop on each order and inserts them with their "order.import" records.
+  core::Status Insert(const Actor& actor, std::vector<Order>& orders);
+  // The shop's review entries by order id.
+  std::map<std::string, ReviewEntry, std::less<>> CurrentEntries(const Actor& actor) const;
+  // Orders awaiting shipment whose entry is not approved/intercepted.
+  std::vector<Order> Undecided(
+      const Actor& actor, const std::map<std::string, ReviewEntry, std::less<>>& current) const;
+  // Reviews `todo` in payment order and stores the entries that changed, with audit records.
+  core::Result<std::vector<ReviewEntry>> ReviewBatch(
+      const Actor& actor, const std::vector<Order>& todo,
+      const std::map<std::string, ReviewEntry, std::less<>>& current);
 
   OrderRepository& orders_;
   ReviewRepository& reviews_;

@@ -21,15 +21,31 @@ core::Status OrderService::Save(const Actor& actor, const Order& before, const O
   return orders_.Update(after, {rec});
 }
 
-core::Status OrderService::Import(const Actor& actor, const std::vector<Order>& orders) {
+core::Status OrderService::Insert(const Actor& actor, std::vector<Order>& orders) {
   std::vector<AuditRecord> audit;
-  std::vector<Order> scoped = orders;
+  audit.reserve(orders.size());
   const auto now = clock_.Now();
-  for (auto& o : scoped) {
+  for (auto& o : orders) {
     o.shop_id = actor.shop_id;
     audit.push_back(MakeAudit(actor, now, "order.import", "order", o.id, "", OrderToJson(o)));
   }
-  return orders_.Insert(scoped, audit);
+  return orders_.Insert(orders, audit);
+}
+
+core::Status OrderService::Import(const Actor& actor, std::vector<Order> orders) {
+  return Insert(actor, orders);
+}
+
+core::Result<std::vector<ReviewEntry>> OrderService::ImportAndReview(const Actor& actor,
+                                                                     std::vector<Order> orders) {
+  // The shop's undecided orders are read before the insert, so the new ones are reviewed from
+  // memory instead of being read back; all of it runs in the caller's transaction.
+  auto current = CurrentEntries(actor);
+  std::vector<Order> todo = Undecided(actor, current);
+  KEFU_TRY(Insert(actor, orders));
+  todo.insert(todo.end(), std::make_move_iterator(orders.begin()),
+              std::make_move_iterator(orders.end()));
+  return ReviewBatch(actor, todo, current);
 }
 
 core::Result<Order> OrderService::Mutate(
@@ -80,7 +96,7 @@ core::Result<Order> OrderService::FormGroup(const Actor& actor, std::string_view
 core::Result<std::vector<Order>> OrderService::ExpireGroups(const Actor& actor) {
   std::vector<Order> closed;
   const auto now = clock_.Now();
-  for (const auto& o : orders_.List(actor.shop_id)) {
+  for (const auto& o : orders_.ListByStatus(actor.shop_id, {OrderStatus::kGroupPending})) {
     if (CheckGroup(o, now, policy_).outcome != GroupOutcome::kExpired) continue;
     KEFU_ASSIGN_OR_RETURN(Order after, CancelExpiredGroup(o, now, policy_));
     KEFU_TRY(Save(actor, o, after, "order.group_expired_refund"));
@@ -105,26 +121,56 @@ core::Result<ReviewEntry> OrderService::CurrentEntry(const Actor& actor, const O
   return ReviewOrder(o, catalog_, blacklist_);
 }
 
-core::Result<std::vector<ReviewEntry>> OrderService::ReviewPending(const Actor& actor) {
+std::map<std::string, ReviewEntry, std::less<>> OrderService::CurrentEntries(
+    const Actor& actor) const {
+  std::map<std::string, ReviewEntry, std::less<>> current;
+  for (auto& e : reviews_.List(actor.shop_id)) {
+    std::string id = e.order_id;
+    current.emplace(std::move(id), std::move(e));
+  }
+  return current;
+}
+
+std::vector<Order> OrderService::Undecided(
+    const Actor& actor, const std::map<std::string, ReviewEntry, std::less<>>& current) const {
   std::vector<Order> todo;
-  for (auto& o : orders_.List(actor.shop_id)) {
-    auto e = reviews_.Get(actor.shop_id, o.id);
-    if (e.ok() && (e->bucket == ReviewBucket::kApproved || e->bucket == ReviewBucket::kIntercepted))
+  for (auto& o : orders_.ListByStatus(actor.shop_id, {OrderStatus::kPaid, OrderStatus::kToShip})) {
+    auto it = current.find(o.id);
+    if (it != current.end() && (it->second.bucket == ReviewBucket::kApproved ||
+                                it->second.bucket == ReviewBucket::kIntercepted))
       continue;
     todo.push_back(std::move(o));
   }
+  return todo;
+}
+
+core::Result<std::vector<ReviewEntry>> OrderService::ReviewBatch(
+    const Actor& actor, const std::vector<Order>& todo,
+    const std::map<std::string, ReviewEntry, std::less<>>& current) {
   std::vector<ReviewEntry> out;
+  std::vector<ReviewEntry> changed;
+  std::vector<AuditRecord> audit;
+  const auto now = clock_.Now();
   for (auto& e : ReviewOrders(todo, catalog_, blacklist_)) {
-    auto old = reviews_.Get(actor.shop_id, e.order_id);
-    ReviewEntry before = old.ok() ? *old : ReviewEntry();
-    if (old.ok() && old->bucket == e.bucket && old->findings == e.findings) {
-      out.push_back(*old);
+    auto it = current.find(e.order_id);
+    if (it != current.end() && it->second.bucket == e.bucket && it->second.findings == e.findings) {
+      out.push_back(it->second);
       continue;
     }
-    KEFU_ASSIGN_OR_RETURN(auto saved, SaveReview(actor, before, std::move(e), "review.run"));
-    out.push_back(std::move(saved));
+    audit.push_back(MakeAudit(actor, now, "review.run", "review", e.order_id,
+                              it == current.end() ? "" : ReviewEntryToJson(it->second),
+                              ReviewEntryToJson(e)));
+    changed.push_back(e);
+    out.push_back(std::move(e));
   }
+  // One batch write: a large import is reviewed without a statement round per order.
+  if (!changed.empty()) KEFU_TRY(reviews_.PutMany(changed, audit));
   return out;
+}
+
+core::Result<std::vector<ReviewEntry>> OrderService::ReviewPending(const Actor& actor) {
+  auto current = CurrentEntries(actor);
+  return ReviewBatch(actor, Undecided(actor, current), current);
 }
 
 core::Result<ReviewEntry> OrderService::FixSku(const Actor& actor, std::string_view order_id,

@@ -3,6 +3,9 @@
 // SQLite ports (store/orders_repo.h) and encode; every mutation runs on the store's writer
 // inside its transaction, together with its audit rows. In demo mode the demo shop gets orders
 // at start, and `at=` (RFC 3339 or HH:MM shop-local today) sets the review queue's "now".
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <cctype>
 #include <sstream>
 
@@ -107,7 +110,6 @@ struct Ctx {
   core::Platform platform = core::Platform::kPdd;
   orders::Actor actor;
   aftersales::PlatformProfile profile;
-  aftersales::PermissionPolicy permissions;
   core::TimeZone tz = core::TimeZone::Fixed(480);
 };
 
@@ -124,15 +126,6 @@ orders::Actor ActorOf(const User& u, const std::string& shop_id) {
   // 售后 when the agent works after-sales only; the 满赠 rule differs by department.
   a.department = after && !pre ? orders::Department::kAfterSales : orders::Department::kPreSales;
   return a;
-}
-
-// The shop's permission policy: the platform's hard limits plus the shop's 满赠 thresholds and
-// gift table. Shops cannot edit these yet, so every shop gets the demo shop's settings.
-aftersales::PermissionPolicy PolicyFor(const aftersales::PlatformProfile& p) {
-  auto policy = aftersales::DefaultPermissionPolicy(p.aftersales);
-  policy.gift_thresholds = {{core::Money::Yuan(199), "SOCKS-GIFT"}};
-  policy.gift_table = {{"DRESS-RED-M", {"SOCKS-GIFT"}}, {"DRESS-RED-L", {"SOCKS-GIFT"}}};
-  return policy;
 }
 
 json::object CountdownJson(const aftersales::Countdown& c, const core::TimeZone& tz) {
@@ -245,6 +238,158 @@ std::string CsvCell(const std::string& s) {
   return out + "\"";
 }
 
+// ---- permission policy JSON ----
+
+core::Status PolicyBad(const std::string& field, const std::string& why) {
+  return core::InvalidArgument(field + ": " + why, field);
+}
+
+core::Result<core::Money> PolicyMoney(const json::value& v, const std::string& field) {
+  if (v.is_int64()) return core::Money::Yuan(v.get_int64());
+  if (v.is_string()) {
+    auto m = core::Money::Parse(std::string(v.get_string()));
+    if (m.ok()) return *m;
+    return PolicyBad(
+        field, "金额格式错误 bad amount \"" + std::string(v.get_string()) + "\" (e.g. \"5.00\")");
+  }
+  return PolicyBad(field, "应为金额字符串，如 \"5.00\" must be a string like \"5.00\"");
+}
+
+core::Result<int> PolicyInt(const json::value& v, const std::string& field) {
+  if (!v.is_int64() || v.get_int64() < -1000000 || v.get_int64() > 1000000)
+    return PolicyBad(field, "应为整数 must be an integer");
+  return int(v.get_int64());
+}
+
+core::Result<bool> PolicyBool(const json::value& v, const std::string& field) {
+  if (!v.is_bool()) return PolicyBad(field, "应为 true/false must be true or false");
+  return v.get_bool();
+}
+
+core::Result<std::string> PolicyStr(const json::value& v, const std::string& field) {
+  if (!v.is_string()) return PolicyBad(field, "应为字符串 must be a string");
+  return std::string(v.get_string());
+}
+
+core::Status ReadRole(const json::value& v, const std::string& role, aftersales::RoleLimits& r) {
+  if (!v.is_object()) return PolicyBad(role, "应为对象 must be an object");
+  for (const auto& [key, val] : v.get_object()) {
+    const std::string f = role + "." + std::string(key);
+    if (key == "unlimited") {
+      KEFU_ASSIGN_OR_RETURN(r.unlimited, PolicyBool(val, f));
+    } else if (key == "gift_topup_gap") {
+      KEFU_ASSIGN_OR_RETURN(r.gift_topup_gap, PolicyMoney(val, f));
+    } else if (key == "price_protect_days") {
+      KEFU_ASSIGN_OR_RETURN(r.price_protect_days, PolicyInt(val, f));
+    } else if (key == "small_payment_cap") {
+      KEFU_ASSIGN_OR_RETURN(r.small_payment_cap, PolicyMoney(val, f));
+    } else if (key == "small_payments_per_order") {
+      KEFU_ASSIGN_OR_RETURN(r.small_payments_per_order, PolicyInt(val, f));
+    } else if (key == "small_collection_cap") {
+      KEFU_ASSIGN_OR_RETURN(r.small_collection_cap, PolicyMoney(val, f));
+    } else if (key == "goodwill_caps") {
+      if (!val.is_object()) return PolicyBad(f, "应为对象 {\"delivery\": \"5.00\", ...}");
+      std::map<aftersales::GoodwillCause, core::Money> caps;
+      for (const auto& [cause, cap] : val.get_object()) {
+        auto c = aftersales::ParseGoodwillCause(std::string(cause));
+        const std::string cf = f + "." + std::string(cause);
+        if (!c)
+          return PolicyBad(
+              cf, "未知原因 unknown cause (delivery, campaign, warehouse, product, buyer)");
+        KEFU_ASSIGN_OR_RETURN(caps[*c], PolicyMoney(cap, cf));
+      }
+      r.goodwill_cap = std::move(caps);
+    } else {
+      return PolicyBad(f, "未知字段 unknown field");
+    }
+  }
+  return core::Status::Ok();
+}
+
+// Reads a shop's permission policy from JSON: the body of PUT /api/v1/settings/permissions and
+// the stored form (aftersales::PermissionPolicyToJson writes both). The fields present in `o`
+// change `base`: "agent" and "lead" merge field by field; a role's "goodwill_caps" replaces its
+// causes (a cause left out needs a lead); "gift_thresholds", "gift_table" and
+// "price_protect_excluded" are replaced whole. Money is a string "5.00" or an integer number of
+// yuan (never a float). kInvalidArgument naming the field ("agent.goodwill_caps.buyer") for an
+// unknown field, a wrong type or a bad amount; aftersales::ValidatePermissionPolicy checks the
+// values.
+core::Result<aftersales::PermissionPolicy> PolicyFromJson(const json::object& o,
+                                                          aftersales::PermissionPolicy p) {
+  for (const auto& [key, val] : o) {
+    const std::string f(key);
+    if (key == "agent") {
+      KEFU_TRY(ReadRole(val, f, p.agent));
+    } else if (key == "lead") {
+      KEFU_TRY(ReadRole(val, f, p.lead));
+    } else if (key == "campaign_active") {
+      KEFU_ASSIGN_OR_RETURN(p.campaign_active, PolicyBool(val, f));
+    } else if (key == "campaign_gift_warning") {
+      KEFU_ASSIGN_OR_RETURN(p.campaign_gift_warning, PolicyBool(val, f));
+    } else if (key == "price_protect_excluded") {
+      if (!val.is_array()) return PolicyBad(f, "应为数组 [\"big_sale\", \"flash_sale\"]");
+      std::vector<orders::Campaign> out;
+      for (const auto& item : val.get_array()) {
+        KEFU_ASSIGN_OR_RETURN(std::string name, PolicyStr(item, f));
+        auto c = orders::ParseCampaign(name);
+        if (!c || *c == orders::Campaign::kNone) return PolicyBad(f, "应为 big_sale / flash_sale");
+        out.push_back(*c);
+      }
+      p.price_protect_excluded = std::move(out);
+    } else if (key == "gift_thresholds") {
+      if (!val.is_array())
+        return PolicyBad(f, "应为数组 [{\"threshold\": \"199.00\", \"gift_sku\": ...}]");
+      std::vector<aftersales::GiftThreshold> out;
+      for (size_t i = 0; i < val.get_array().size(); ++i) {
+        const auto& item = val.get_array()[i];
+        const std::string itf = f + "[" + std::to_string(i) + "]";
+        if (!item.is_object()) return PolicyBad(itf, "应为对象 must be an object");
+        aftersales::GiftThreshold t;
+        for (const auto& [k, v] : item.get_object()) {
+          if (k == "threshold") {
+            KEFU_ASSIGN_OR_RETURN(t.threshold, PolicyMoney(v, itf + ".threshold"));
+          } else if (k == "gift_sku") {
+            KEFU_ASSIGN_OR_RETURN(t.gift_sku, PolicyStr(v, itf + ".gift_sku"));
+          } else {
+            return PolicyBad(itf + "." + std::string(k), "未知字段 unknown field");
+          }
+        }
+        out.push_back(std::move(t));
+      }
+      p.gift_thresholds = std::move(out);
+    } else if (key == "gift_table") {
+      if (!val.is_object()) return PolicyBad(f, "应为对象 {\"SKU\": [\"GIFT-SKU\", ...]}");
+      std::map<std::string, std::vector<std::string>> out;
+      for (const auto& [sku, gifts] : val.get_object()) {
+        const std::string gf = f + "." + std::string(sku);
+        if (!gifts.is_array()) return PolicyBad(gf, "应为数组 must be an array of gift SKUs");
+        auto& list = out[std::string(sku)];
+        for (const auto& g : gifts.get_array()) {
+          KEFU_ASSIGN_OR_RETURN(std::string s, PolicyStr(g, gf));
+          list.push_back(std::move(s));
+        }
+      }
+      p.gift_table = std::move(out);
+    } else {
+      return PolicyBad(f, "未知字段 unknown field");
+    }
+  }
+  return p;
+}
+
+// The shop's effective policy: the stored one (read onto the platform's defaults) or the
+// platform's defaults, with the platform's hard limits from its file.
+core::Result<aftersales::PermissionPolicy> LoadPolicy(OrdersDb& db, const std::string& shop_id,
+                                                      const aftersales::AftersalesProfile& p) {
+  const aftersales::PermissionPolicy defaults = aftersales::DefaultPermissionPolicy(p);
+  KEFU_ASSIGN_OR_RETURN(auto stored, db.policies().GetPolicy(shop_id));
+  if (!stored) return defaults;
+  auto obj = ParseObject(stored->json);
+  if (!obj.ok()) return core::Internal("stored permission policy of " + shop_id + " is unreadable");
+  KEFU_ASSIGN_OR_RETURN(auto policy, PolicyFromJson(*obj, defaults));
+  return aftersales::WithPlatformLimits(std::move(policy), p);
+}
+
 class OrdersApi final : public Extension {
  public:
   explicit OrdersApi(App& app) : app_(app) {}
@@ -256,40 +401,27 @@ class OrdersApi final : public Extension {
   }
 
   void Tick(core::Timestamp now) override {
-    // Once a minute: platform deadlines of after-sales cases and expired 拼团, as the platform
-    // would apply them, each change audited as "system".
-    if (!repo_ || now - last_sweep_ < std::chrono::minutes(1)) return;
+    // Every kSweepEvery: the platform's after-sales deadlines and expired 拼团, applied as the
+    // platform would. One job on the writer (never the I/O thread), one at a time.
+    if (!repo_ || now - last_sweep_ < kSweepEvery || sweeping_.exchange(true)) return;
     last_sweep_ = now;
-    auto shops = app_.store().ListShops();
-    if (!shops.ok()) return;
-    for (const auto& s : *shops) {
-      Ctx ctx = MakeCtx(s.id, s.platform);
-      ctx.actor.user_id = "system";
-      app_.Write(
-          [this, ctx] {
-            OrdersDb& db = repo_->Writer();
-            aftersales::AftersalesService cases(db.cases(), app_.clock(), ctx.profile.aftersales);
-            auto a = cases.ApplyDeadlines(ctx.actor);
-            orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
-                                     app_.clock(), ctx.tz, ctx.profile.orders);
-            auto b = svc.ExpireGroups(ctx.actor);
-            return a.ok() && b.ok();
-          },
-          [](bool) {});
-    }
+    app_.Write([this] { return Sweep(); }, [this](bool) { sweeping_ = false; });
   }
 
   bool Handle(const Request& req, const std::vector<std::string>& seg, const User& user,
               const Respond& respond) override {
     if (seg.size() < 3) return false;
     const std::string& top = seg[2];
+    // Of /settings only the permission policy is answered here; other settings are left to
+    // the capabilities that own them.
+    const bool settings = top == "settings" && seg.size() == 4 && seg[3] == "permissions";
     if (top != "orders" && top != "review" && top != "aftersales" && top != "compensations" &&
-        top != "approvals" && top != "audit" && top != "catalog")
+        top != "approvals" && top != "audit" && top != "catalog" && !settings)
       return false;
     auto body = req.body.empty() ? core::Result<json::object>(json::object())
                                  : ParseObject(req.body);
     const bool is_import = top == "orders" && seg.size() == 4 && seg[3] == "import";
-    if (!is_import && req.method == "POST" && !body.ok()) {
+    if (!is_import && (req.method == "POST" || req.method == "PUT") && !body.ok()) {
       respond(Router::Error(body.status()));
       return true;
     }
@@ -307,18 +439,42 @@ class OrdersApi final : public Extension {
     else if (top == "compensations") Compensations(req, seg, *ctx, b, respond);
     else if (top == "approvals") Approvals(req, seg, *ctx, b, respond);
     else if (top == "audit") Audit(req, seg, *ctx, respond);
+    else if (settings) Permissions(req, *ctx, b, respond);
     else Catalog(req, seg, *ctx, respond);
     return true;
   }
 
  private:
+  // On the writer, inside the job's transaction: every change is stored with its "system" audit
+  // row in a savepoint of its own, so one shop's failure leaves the others' changes committed.
+  bool Sweep() {
+    auto shops = app_.store().ListShops();
+    if (!shops.ok()) {
+      spdlog::warn("orders sweep: cannot list shops: {}", shops.status().message());
+      return true;
+    }
+    OrdersDb& db = repo_->Writer();
+    for (const auto& s : *shops) {
+      Ctx ctx = MakeCtx(s.id, s.platform);
+      ctx.actor.user_id = "system";
+      ctx.actor.role = orders::Role::kOwner;
+      aftersales::AftersalesService cases(db.cases(), app_.clock(), ctx.profile.aftersales);
+      if (auto a = cases.ApplyDeadlines(ctx.actor); !a.ok())
+        spdlog::warn("orders sweep: deadlines of shop {}: {}", s.id, a.status().message());
+      orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
+                               app_.clock(), ctx.tz, ctx.profile.orders);
+      if (auto b = svc.ExpireGroups(ctx.actor); !b.ok())
+        spdlog::warn("orders sweep: 拼团 of shop {}: {}", s.id, b.status().message());
+    }
+    return true;
+  }
+
   Ctx MakeCtx(const std::string& shop_id, const std::string& platform) {
     Ctx c;
     c.shop_id = shop_id;
     c.platform = core::ParsePlatform(platform).value_or(core::Platform::kPdd);
-    // The built-in profile holds the numbers of config/platforms/<p>.toml (aftersales module).
+    // The platform's [orders] and [aftersales] tables of config/platforms/<p>.toml (embedded).
     c.profile = aftersales::DefaultProfile(c.platform);
-    c.permissions = PolicyFor(c.profile);
     c.tz = app_.ZoneOf(shop_id);
     c.actor.shop_id = shop_id;
     return c;
@@ -501,15 +657,8 @@ class OrdersApi final : public Extension {
     auto parsed = std::make_shared<orders::ImportResult>(
         format == "csv" ? orders::ParseOrdersCsv(req.body, opt) : orders::ParseOrdersJsonl(req.body, opt));
     // Rows naming another shop are refused rather than stored under this one.
+    orders::KeepShop(*parsed, c.shop_id);
     auto& ok = parsed->orders;
-    for (auto it = ok.begin(); it != ok.end();) {
-      if (it->shop_id != c.shop_id) {
-        parsed->errors.push_back({0, it->id, "shop", "订单属于其他店铺 the row names another shop: " + it->shop_id});
-        it = ok.erase(it);
-      } else {
-        ++it;
-      }
-    }
     auto errors_json = [parsed] {
       json::array errs;
       for (const auto& e : parsed->errors)
@@ -528,10 +677,10 @@ class OrdersApi final : public Extension {
     const core::Clock& clock = app_.clock();
     Write<int>([this, c, parsed, &clock](OrdersDb& db) -> core::Result<int> {
       auto svc = OrderSvc(db, c, clock);
-      KEFU_TRY(svc.Import(c.actor, parsed->orders));
-      // New orders join the review queue at once.
-      KEFU_TRY(svc.ReviewPending(c.actor).status());
-      return int(parsed->orders.size());
+      const int n = int(parsed->orders.size());
+      // New orders join the review queue at once, in the same transaction.
+      KEFU_TRY(svc.ImportAndReview(c.actor, std::move(parsed->orders)).status());
+      return n;
     }, 201, [errors_json](const int& n) -> json::value {
       return json::object{{"imported", n}, {"errors", errors_json()}};
     }, respond);
@@ -628,7 +777,8 @@ class OrdersApi final : public Extension {
       return Read([&](OrdersDb& db) -> core::Result<json::value> {
         const auto now = app_.clock().Now();
         json::array items;
-        for (const auto& k : db.cases().List(c.shop_id)) {
+        for (const auto& k :
+             open_only ? db.cases().ListOpen(c.shop_id) : db.cases().List(c.shop_id)) {
           if (!state.empty() && aftersales::CaseStateName(k.state) != state) continue;
           if (!order.empty() && k.order_id != order) continue;
           if (open_only && aftersales::IsFinal(k.state)) continue;
@@ -755,7 +905,12 @@ class OrdersApi final : public Extension {
       app_.Write([this, c, a = *action, result, &clock] {
                    OrdersDb& db = repo_->Writer();
                    aftersales::PermissionService svc(db.orders(), db.compensations(), clock);
-                   *result = svc.Request(c.actor, a, c.permissions);
+                   // The shop's policy as stored now: a lead's change applies to the next request.
+                   auto policy = LoadPolicy(db, c.shop_id, c.profile.aftersales);
+                   *result =
+                       policy.ok()
+                           ? svc.Request(c.actor, a, *policy)
+                           : core::Result<aftersales::PermissionService::Outcome>(policy.status());
                    return result->ok();
                  },
                  [result, respond](bool committed) {
@@ -788,14 +943,64 @@ class OrdersApi final : public Extension {
       const std::string id = seg[3];
       const core::Clock& clock = app_.clock();
       return Write<aftersales::PermissionService::Outcome>(
-          [this, c, id, approve, note = Opt(b, "note"), &clock](OrdersDb& db) {
+          [this, c, id, approve, note = Opt(b, "note"),
+           &clock](OrdersDb& db) -> core::Result<aftersales::PermissionService::Outcome> {
             aftersales::PermissionService svc(db.orders(), db.compensations(), clock);
-            return svc.Decide(c.actor, id, approve, note, c.permissions);
+            KEFU_ASSIGN_OR_RETURN(auto policy, LoadPolicy(db, c.shop_id, c.profile.aftersales));
+            return svc.Decide(c.actor, id, approve, note, policy);
           },
           200, [](const aftersales::PermissionService::Outcome& o) { return OutcomeJson(o); },
           respond);
     }
     Fail(respond, core::NotFound("no route " + m + " " + req.path));
+  }
+
+  // ---- the shop's permission policy (设置 → 权限) ----
+  json::value PolicyView(OrdersDb& db, const Ctx& c, const aftersales::PermissionPolicy& policy) {
+    const auto& ap = c.profile.aftersales;
+    json::object out{
+        {"shop", c.shop_id},
+        {"platform", std::string(core::PlatformName(c.platform))},
+        {"policy", Embed(aftersales::PermissionPolicyToJson(policy))},
+        {"defaults",
+         Embed(aftersales::PermissionPolicyToJson(aftersales::DefaultPermissionPolicy(ap)))},
+        {"platform_limits", json::object{{"small_payments_per_order", ap.small_payments_per_order},
+                                         {"small_payment_cap", ap.small_payment_cap.ToString()}}},
+        {"customized", false},
+        {"updated_at", nullptr},
+        {"updated_by", ""},
+        {"updated_by_name", ""}};
+    if (auto stored = db.policies().GetPolicy(c.shop_id); stored.ok() && *stored) {
+      out["customized"] = true;
+      out["updated_at"] = c.tz.Format((*stored)->updated_at);
+      out["updated_by"] = (*stored)->updated_by;
+      out["updated_by_name"] = ActorName((*stored)->updated_by);
+    }
+    return out;
+  }
+
+  void Permissions(const Request& req, const Ctx& c, const json::object& b,
+                   const Respond& respond) {
+    if (req.method == "GET") {
+      return Read(
+          [&](OrdersDb& db) -> core::Result<json::value> {
+            KEFU_ASSIGN_OR_RETURN(auto policy, LoadPolicy(db, c.shop_id, c.profile.aftersales));
+            return PolicyView(db, c, policy);
+          },
+          respond);
+    }
+    if (req.method != "PUT")
+      return Fail(respond, core::NotFound("no route " + req.method + " " + req.path));
+    // Read, change and store in one write job, so two leads' saves cannot interleave.
+    Write<json::value>(
+        [this, c, b](OrdersDb& db) -> core::Result<json::value> {
+          KEFU_ASSIGN_OR_RETURN(auto before, LoadPolicy(db, c.shop_id, c.profile.aftersales));
+          KEFU_ASSIGN_OR_RETURN(auto after, PolicyFromJson(b, before));
+          KEFU_TRY(aftersales::UpdatePolicy(db.policies(), c.actor, before, after,
+                                            c.profile.aftersales, app_.clock().Now()));
+          return PolicyView(db, c, after);
+        },
+        200, [](const json::value& v) { return v; }, respond);
   }
 
   // ---- audit log ----
@@ -892,7 +1097,10 @@ class OrdersApi final : public Extension {
 
   App& app_;
   std::unique_ptr<store::OrdersStore> repo_;
-  core::Timestamp last_sweep_{};
+  // Deadlines are hours to days long; 10 s keeps the countdowns and the board in step.
+  static constexpr core::Duration kSweepEvery = std::chrono::seconds(10);
+  core::Timestamp last_sweep_{};       // the ticker's thread only
+  std::atomic<bool> sweeping_{false};  // a sweep job is queued or running
 };
 
 // The demo shop's catalogue, orders (one per review bucket, plus unpaid, 拼团, shipped and
@@ -997,6 +1205,13 @@ core::Status OrdersApi::SeedDemo() {
       ret.note = "尺码不合适";
       KEFU_ASSIGN_OR_RETURN(Case opened, cases.Open(agent, ret));
       KEFU_TRY(cases.Apply(agent, opened.id, {aftersales::CaseEvent::kSellerApprove}).status());
+      // The demo shop's 满赠 threshold and SKU gift table, saved as its policy (audited).
+      const auto defaults = aftersales::DefaultPermissionPolicy(c.profile.aftersales);
+      auto demo_policy = defaults;
+      demo_policy.gift_thresholds = {{core::Money::Yuan(199), "SOCKS-GIFT"}};
+      demo_policy.gift_table = {{"DRESS-RED-M", {"SOCKS-GIFT"}}, {"DRESS-RED-L", {"SOCKS-GIFT"}}};
+      KEFU_TRY(aftersales::UpdatePolicy(db.policies(), c.actor, defaults, demo_policy,
+                                        c.profile.aftersales, now));
       aftersales::PermissionService perm(db.orders(), db.compensations(), app_.clock());
       ActionRequest goodwill;
       goodwill.kind = aftersales::ActionKind::kGoodwillRefund;
@@ -1004,7 +1219,7 @@ core::Status OrdersApi::SeedDemo() {
       goodwill.amount = core::Money::Yuan(20);
       goodwill.cause = aftersales::GoodwillCause::kProduct;
       goodwill.reason = "线头问题，补偿20元";
-      return perm.Request(agent, goodwill, c.permissions).status();
+      return perm.Request(agent, goodwill, demo_policy).status();
     }));
   }
   return core::Status::Ok();

@@ -7,6 +7,7 @@
 #include <map>
 #include <variant>
 
+#include "store/internal/stmt.h"
 #include "store/store.h"
 
 namespace kefu::store {
@@ -21,103 +22,16 @@ using orders::AuditRecord;
 using orders::Order;
 using orders::ReviewEntry;
 
-int64_t Micros(core::Timestamp t) { return t.time_since_epoch().count(); }
-core::Timestamp FromMicros(int64_t v) { return core::Timestamp(core::Duration(v)); }
-
-// A prepared statement, finalised when it goes out of scope, so no reader connection keeps a
-// read transaction (and a stale snapshot) open between calls.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
-      error_ = std::string("sqlite prepare: ") + sqlite3_errmsg(db);
-      st_ = nullptr;
-    }
-  }
-  ~Stmt() {
-    if (st_) sqlite3_finalize(st_);
-  }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Stmt& Reset() {
-    if (st_) {
-      sqlite3_reset(st_);
-      sqlite3_clear_bindings(st_);
-    }
-    idx_ = 0;
-    return *this;
-  }
-  Stmt& Bind(std::string_view v) {
-    if (st_) sqlite3_bind_text(st_, ++idx_, v.data(), int(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int64_t v) {
-    if (st_) sqlite3_bind_int64(st_, ++idx_, v);
-    return *this;
-  }
-  Stmt& Bind(const std::optional<core::Timestamp>& t) {
-    if (!st_) return *this;
-    if (t) sqlite3_bind_int64(st_, ++idx_, Micros(*t));
-    else sqlite3_bind_null(st_, ++idx_);
-    return *this;
-  }
-  Stmt& BindNull() {
-    if (st_) sqlite3_bind_null(st_, ++idx_);
-    return *this;
-  }
-  core::Result<bool> Step() {
-    if (!st_) return core::Unavailable(error_);
-    const int rc = sqlite3_step(st_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-      return core::AlreadyExists(std::string("constraint: ") + sqlite3_errmsg(db_));
-    return core::Unavailable(std::string("sqlite: ") + sqlite3_errmsg(db_));
-  }
-  core::Status Exec() {
-    auto r = Step();
-    return r.ok() ? core::Status::Ok() : r.status();
-  }
-  std::string Text(int col) const {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
-    return p ? std::string(p, size_t(sqlite3_column_bytes(st_, col))) : std::string();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(st_, col); }
-  bool IsNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-  std::optional<core::Timestamp> Time(int col) const {
-    if (IsNull(col)) return std::nullopt;
-    return FromMicros(Int(col));
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* st_ = nullptr;
-  std::string error_;
-  int idx_ = 0;
-};
-
-core::Status Exec(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string m = err ? err : "unknown";
-    sqlite3_free(err);
-    return core::Unavailable("sqlite: " + m);
-  }
-  return core::Status::Ok();
-}
+using internal::Exec;
+using internal::FromMicros;
+using internal::Micros;
+using internal::Stmt;
+using internal::StmtCache;
 
 // Runs fn in a savepoint: all of its writes or none. Inside an open transaction the savepoint
 // nests, so the rows commit with the caller's transaction.
 core::Status Atomic(sqlite3* db, const std::function<core::Status()>& fn) {
-  KEFU_TRY(Exec(db, "SAVEPOINT orders_repo"));
-  core::Status st = fn();
-  if (!st.ok()) {
-    (void)Exec(db, "ROLLBACK TO orders_repo");
-    (void)Exec(db, "RELEASE orders_repo");
-    return st;
-  }
-  return Exec(db, "RELEASE orders_repo");
+  return internal::Atomic(db, "orders_repo", fn);
 }
 
 void LogError(const char* what, const core::Status& st) {
@@ -132,11 +46,11 @@ std::optional<E> ByName(std::string_view s, F name, int count) {
   return std::nullopt;
 }
 
-core::Status AppendAudit(sqlite3* db, const std::vector<AuditRecord>& audit) {
+core::Status AppendAudit(StmtCache& c, const std::vector<AuditRecord>& audit) {
   if (audit.empty()) return core::Status::Ok();
-  Stmt q(db,
-         "INSERT INTO audit_log (id, shop_id, actor_id, at, action, entity_type, entity_id, "
-         "before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?)");
+  auto q = c.Use(
+      "INSERT INTO audit_log (id, shop_id, actor_id, at, action, entity_type, entity_id, "
+      "before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?)");
   for (const auto& r : audit) {
     KEFU_TRY(q.Reset().Bind(r.id).Bind(r.shop_id).Bind(r.actor_id).Bind(Micros(r.at))
                  .Bind(r.action).Bind(r.entity_type).Bind(r.entity_id).Bind(r.before_json)
@@ -187,45 +101,67 @@ Order ReadOrderRow(const Stmt& q) {
   return o;
 }
 
+// Which orders FillOrderParts reads the child rows of: one order, the whole shop, or the
+// shop's orders with one of some statuses.
+struct PartsScope {
+  std::string shop_id;
+  std::string order_id;                       // one order when set
+  std::vector<orders::OrderStatus> statuses;  // else: only these statuses when not empty
+};
+
 // Items, remark and flag of the orders in `out` (by id), read with one query each.
-core::Status FillOrderParts(sqlite3* db, const std::string& shop_id, std::vector<Order>& out,
-                            bool single) {
+core::Status FillOrderParts(StmtCache& c, const PartsScope& scope, std::vector<Order>& out) {
   if (out.empty()) return core::Status::Ok();
-  std::map<std::string, Order*, std::less<>> by_id;
+  std::map<std::string_view, Order*, std::less<>> by_id;
   for (auto& o : out) by_id[o.id] = &o;
-  const std::string where = single ? " WHERE shop_id = ? AND order_id = ?" : " WHERE shop_id = ?";
+  // The child table is `t`; a status scope joins the parent orders.
+  std::string where;
+  if (!scope.order_id.empty()) {
+    where = " WHERE t.shop_id = ? AND t.order_id = ?";
+  } else if (!scope.statuses.empty()) {
+    where =
+        " JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id WHERE t.shop_id = ? "
+        "AND o.status IN (?";
+    for (size_t i = 1; i < scope.statuses.size(); ++i) where += ",?";
+    where += ")";
+  } else {
+    where = " WHERE t.shop_id = ?";
+  }
   auto bind = [&](Stmt& q) {
-    q.Bind(shop_id);
-    if (single) q.Bind(out.front().id);
+    q.Bind(scope.shop_id);
+    if (!scope.order_id.empty())
+      q.Bind(scope.order_id);
+    else
+      for (auto st : scope.statuses) q.Bind(orders::OrderStatusName(st));
   };
   {
-    Stmt q(db, "SELECT order_id, sku, name, qty, unit_price FROM order_items" + where +
-                   " ORDER BY order_id, idx");
-    bind(q);
+    auto q = c.Use("SELECT t.order_id, t.sku, t.name, t.qty, t.unit_price FROM order_items t" +
+                   where + " ORDER BY t.order_id, t.idx");
+    bind(*q);
     for (;;) {
       KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      auto it = by_id.find(q.Text(0));
+      auto it = by_id.find(q.TextView(0));
       if (it == by_id.end()) continue;
       it->second->items.push_back({q.Text(1), q.Text(2), q.Int(3), core::Money(q.Int(4))});
     }
   }
   {
-    Stmt q(db, "SELECT order_id, text FROM order_remarks" + where);
-    bind(q);
+    auto q = c.Use("SELECT t.order_id, t.text FROM order_remarks t" + where);
+    bind(*q);
     for (;;) {
       KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      if (auto it = by_id.find(q.Text(0)); it != by_id.end()) it->second->remark = q.Text(1);
+      if (auto it = by_id.find(q.TextView(0)); it != by_id.end()) it->second->remark = q.Text(1);
     }
   }
   {
-    Stmt q(db, "SELECT order_id, color, note FROM order_flags" + where);
-    bind(q);
+    auto q = c.Use("SELECT t.order_id, t.color, t.note FROM order_flags t" + where);
+    bind(*q);
     for (;;) {
       KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      if (auto it = by_id.find(q.Text(0)); it != by_id.end()) {
+      if (auto it = by_id.find(q.TextView(0)); it != by_id.end()) {
         it->second->flag = orders::ParseFlagColor(q.Text(1)).value_or(orders::FlagColor::kNone);
         it->second->flag_note = q.Text(2);
       }
@@ -234,40 +170,41 @@ core::Status FillOrderParts(sqlite3* db, const std::string& shop_id, std::vector
   return core::Status::Ok();
 }
 
-core::Result<Order> GetOrder(sqlite3* db, std::string_view shop_id, std::string_view id) {
-  Stmt q(db, std::string(kOrderCols) + " WHERE shop_id = ? AND id = ?");
+core::Result<Order> GetOrder(StmtCache& c, std::string_view shop_id, std::string_view id) {
+  auto q = c.Use(std::string(kOrderCols) + " WHERE shop_id = ? AND id = ?");
   q.Bind(shop_id).Bind(id);
   KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return core::NotFound("订单不存在 order " + std::string(id) + " not found");
-  std::vector<Order> one{ReadOrderRow(q)};
-  KEFU_TRY(FillOrderParts(db, std::string(shop_id), one, true));
+  std::vector<Order> one{ReadOrderRow(*q)};
+  q->Reset();
+  KEFU_TRY(FillOrderParts(c, {std::string(shop_id), std::string(id), {}}, one));
   return std::move(one.front());
 }
 
 // Writes the order's child rows (items, remark, flag) after deleting the old ones.
-core::Status WriteOrderParts(sqlite3* db, const Order& o, bool replace) {
+core::Status WriteOrderParts(StmtCache& c, const Order& o, bool replace) {
   if (replace) {
     for (const char* sql : {"DELETE FROM order_items WHERE shop_id = ? AND order_id = ?",
                             "DELETE FROM order_remarks WHERE shop_id = ? AND order_id = ?",
                             "DELETE FROM order_flags WHERE shop_id = ? AND order_id = ?"}) {
-      Stmt d(db, sql);
+      auto d = c.Use(sql);
       KEFU_TRY(d.Bind(o.shop_id).Bind(o.id).Exec());
     }
   }
-  Stmt item(db,
-            "INSERT INTO order_items (shop_id, order_id, idx, sku, name, qty, unit_price) "
-            "VALUES (?,?,?,?,?,?,?)");
+  auto item = c.Use(
+      "INSERT INTO order_items (shop_id, order_id, idx, sku, name, qty, unit_price) "
+      "VALUES (?,?,?,?,?,?,?)");
   for (size_t i = 0; i < o.items.size(); ++i) {
     const auto& it = o.items[i];
     KEFU_TRY(item.Reset().Bind(o.shop_id).Bind(o.id).Bind(int64_t(i)).Bind(it.sku).Bind(it.name)
                  .Bind(it.qty).Bind(it.unit_price.fen()).Exec());
   }
   if (!o.remark.empty()) {
-    Stmt r(db, "INSERT INTO order_remarks (shop_id, order_id, text) VALUES (?,?,?)");
+    auto r = c.Use("INSERT INTO order_remarks (shop_id, order_id, text) VALUES (?,?,?)");
     KEFU_TRY(r.Bind(o.shop_id).Bind(o.id).Bind(o.remark).Exec());
   }
   if (o.flag != orders::FlagColor::kNone || !o.flag_note.empty()) {
-    Stmt f(db, "INSERT INTO order_flags (shop_id, order_id, color, note) VALUES (?,?,?,?)");
+    auto f = c.Use("INSERT INTO order_flags (shop_id, order_id, color, note) VALUES (?,?,?,?)");
     KEFU_TRY(f.Bind(o.shop_id).Bind(o.id).Bind(orders::FlagColorName(o.flag)).Bind(o.flag_note)
                  .Exec());
   }
@@ -293,71 +230,91 @@ void BindOrderColumns(Stmt& q, const Order& o) {
 
 class SqlOrders final : public orders::OrderRepository {
  public:
-  explicit SqlOrders(sqlite3* db) : db_(db) {}
+  explicit SqlOrders(StmtCache& c) : c_(c), db_(c.db()) {}
   core::Result<Order> Get(std::string_view shop_id, std::string_view order_id) const override {
-    return GetOrder(db_, shop_id, order_id);
+    return GetOrder(c_, shop_id, order_id);
   }
   core::Status Insert(const std::vector<Order>& orders,
                       const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
-      Stmt q(db_,
-             "INSERT INTO orders (shop_id, id, platform, buyer, status, shipping_fee, goods_total, "
-             "original_goods_total, goods_total_changes, shipping_fee_changes, province, city, "
-             "district, detail, recipient, phone, created_at, paid_at, promised_ship_time, "
-             "shipped_at, delivered_at, tracking_no, carrier, campaign, group_id, group_required, "
-             "group_joined, group_formed_at) VALUES "
-             "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      auto q = c_.Use(
+          "INSERT INTO orders (shop_id, id, platform, buyer, status, shipping_fee, goods_total, "
+          "original_goods_total, goods_total_changes, shipping_fee_changes, province, city, "
+          "district, detail, recipient, phone, created_at, paid_at, promised_ship_time, "
+          "shipped_at, delivered_at, tracking_no, carrier, campaign, group_id, group_required, "
+          "group_joined, group_formed_at) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       for (const auto& o : orders) {
         q.Reset().Bind(o.shop_id).Bind(o.id);
-        BindOrderColumns(q, o);
+        BindOrderColumns(*q, o);
         auto st = q.Exec();
         if (st.code() == core::Code::kAlreadyExists)
           return core::AlreadyExists("订单号已存在 order " + o.id + " already exists; nothing stored",
                                      "order_id");
         KEFU_TRY(st);
-        KEFU_TRY(WriteOrderParts(db_, o, false));
+        KEFU_TRY(WriteOrderParts(c_, o, false));
       }
-      return AppendAudit(db_, audit);
+      return AppendAudit(c_, audit);
     });
   }
   core::Status Update(const Order& o, const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
-      Stmt q(db_,
-             "UPDATE orders SET platform=?, buyer=?, status=?, shipping_fee=?, goods_total=?, "
-             "original_goods_total=?, goods_total_changes=?, shipping_fee_changes=?, province=?, "
-             "city=?, district=?, detail=?, recipient=?, phone=?, created_at=?, paid_at=?, "
-             "promised_ship_time=?, shipped_at=?, delivered_at=?, tracking_no=?, carrier=?, "
-             "campaign=?, group_id=?, group_required=?, group_joined=?, group_formed_at=? "
-             "WHERE shop_id=? AND id=?");
-      BindOrderColumns(q, o);
+      auto q = c_.Use(
+          "UPDATE orders SET platform=?, buyer=?, status=?, shipping_fee=?, goods_total=?, "
+          "original_goods_total=?, goods_total_changes=?, shipping_fee_changes=?, province=?, "
+          "city=?, district=?, detail=?, recipient=?, phone=?, created_at=?, paid_at=?, "
+          "promised_ship_time=?, shipped_at=?, delivered_at=?, tracking_no=?, carrier=?, "
+          "campaign=?, group_id=?, group_required=?, group_joined=?, group_formed_at=? "
+          "WHERE shop_id=? AND id=?");
+      BindOrderColumns(*q, o);
       q.Bind(o.shop_id).Bind(o.id);
       KEFU_TRY(q.Exec());
-      if (sqlite3_changes(db_) == 0) return core::NotFound("订单不存在 order " + o.id + " not found");
-      KEFU_TRY(WriteOrderParts(db_, o, true));
-      return AppendAudit(db_, audit);
+      if (sqlite3_changes(db_) == 0)
+        return core::NotFound("订单不存在 order " + o.id + " not found");
+      KEFU_TRY(WriteOrderParts(c_, o, true));
+      return AppendAudit(c_, audit);
     });
   }
   std::vector<Order> List(std::string_view shop_id) const override {
+    return ListWhere({std::string(shop_id), "", {}});
+  }
+  std::vector<Order> ListByStatus(std::string_view shop_id,
+                                  const std::vector<orders::OrderStatus>& statuses) const override {
+    if (statuses.empty()) return {};
+    return ListWhere({std::string(shop_id), "", statuses});
+  }
+
+ private:
+  std::vector<Order> ListWhere(const PartsScope& scope) const {
     std::vector<Order> out;
-    Stmt q(db_, std::string(kOrderCols) + " WHERE shop_id = ? ORDER BY seq");
-    q.Bind(shop_id);
-    for (;;) {
-      auto row = q.Step();
-      if (!row.ok()) {
-        LogError("list orders", row.status());
-        return {};
-      }
-      if (!*row) break;
-      out.push_back(ReadOrderRow(q));
+    std::string sql = std::string(kOrderCols) + " WHERE shop_id = ?";
+    if (!scope.statuses.empty()) {
+      sql += " AND status IN (?";
+      for (size_t i = 1; i < scope.statuses.size(); ++i) sql += ",?";
+      sql += ")";
     }
-    if (auto st = FillOrderParts(db_, std::string(shop_id), out, false); !st.ok()) {
+    {
+      auto q = c_.Use(sql + " ORDER BY seq");
+      q.Bind(scope.shop_id);
+      for (auto st : scope.statuses) q.Bind(orders::OrderStatusName(st));
+      for (;;) {
+        auto row = q.Step();
+        if (!row.ok()) {
+          LogError("list orders", row.status());
+          return {};
+        }
+        if (!*row) break;
+        out.push_back(ReadOrderRow(*q));
+      }
+    }
+    if (auto st = FillOrderParts(c_, scope, out); !st.ok()) {
       LogError("list order parts", st);
       return {};
     }
     return out;
   }
 
- private:
+  StmtCache& c_;
   sqlite3* db_;
 };
 
@@ -424,30 +381,43 @@ ReviewEntry ReadReview(const Stmt& q) {
 
 class SqlReviews final : public orders::ReviewRepository {
  public:
-  explicit SqlReviews(sqlite3* db) : db_(db) {}
+  explicit SqlReviews(StmtCache& c) : c_(c), db_(c.db()) {}
   core::Result<ReviewEntry> Get(std::string_view shop_id,
                                 std::string_view order_id) const override {
-    Stmt q(db_, std::string(kReviewCols) + " WHERE shop_id = ? AND order_id = ?");
+    auto q = c_.Use(std::string(kReviewCols) + " WHERE shop_id = ? AND order_id = ?");
     q.Bind(shop_id).Bind(order_id);
     KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return core::NotFound("审单记录不存在 no review entry for " + std::string(order_id));
-    return ReadReview(q);
+    return ReadReview(*q);
   }
   core::Status Put(const ReviewEntry& e, const std::vector<AuditRecord>& audit) override {
+    return PutMany({e}, audit);
+  }
+  core::Status PutMany(const std::vector<ReviewEntry>& entries,
+                       const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
-      Stmt q(db_,
-             "INSERT OR REPLACE INTO review_queue (shop_id, order_id, bucket, findings, paid_at, "
-             "decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?)");
-      KEFU_TRY(q.Bind(e.shop_id).Bind(e.order_id).Bind(orders::ReviewBucketName(e.bucket))
-                   .Bind(FindingsToJson(e.findings)).Bind(e.paid_at).Bind(e.decided_by)
-                   .Bind(e.decided_at).Bind(e.note).Exec());
-      return AppendAudit(db_, audit);
+      auto q = c_.Use(
+          "INSERT OR REPLACE INTO review_queue (shop_id, order_id, bucket, findings, "
+          "paid_at, decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?)");
+      for (const auto& e : entries) {
+        KEFU_TRY(q.Reset()
+                     .Bind(e.shop_id)
+                     .Bind(e.order_id)
+                     .Bind(orders::ReviewBucketName(e.bucket))
+                     .Bind(FindingsToJson(e.findings))
+                     .Bind(e.paid_at)
+                     .Bind(e.decided_by)
+                     .Bind(e.decided_at)
+                     .Bind(e.note)
+                     .Exec());
+      }
+      return AppendAudit(c_, audit);
     });
   }
   std::vector<ReviewEntry> List(std::string_view shop_id) const override {
     std::vector<ReviewEntry> out;
     // Payment order, as the warehouse works through them.
-    Stmt q(db_, std::string(kReviewCols) +
+    auto q = c_.Use(std::string(kReviewCols) +
                     " WHERE shop_id = ? ORDER BY paid_at IS NULL, paid_at, order_id");
     q.Bind(shop_id);
     for (;;) {
@@ -457,12 +427,13 @@ class SqlReviews final : public orders::ReviewRepository {
         return {};
       }
       if (!*row) break;
-      out.push_back(ReadReview(q));
+      out.push_back(ReadReview(*q));
     }
     return out;
   }
 
  private:
+  StmtCache& c_;
   sqlite3* db_;
 };
 
@@ -475,10 +446,11 @@ std::string PlaceKey(const orders::Address& a) {
 
 class SqlCatalog final : public orders::Catalog, public orders::Blacklist {
  public:
-  explicit SqlCatalog(sqlite3* db) : db_(db) {}
+  explicit SqlCatalog(StmtCache& c) : c_(c), db_(c.db()) {}
   std::optional<orders::CatalogItem> Find(std::string_view shop_id,
                                           std::string_view sku) const override {
-    Stmt q(db_, "SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? AND sku = ?");
+    auto q =
+        c_.Use("SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? AND sku = ?");
     q.Bind(shop_id).Bind(sku);
     auto row = q.Step();
     if (!row.ok()) {
@@ -498,11 +470,12 @@ class SqlCatalog final : public orders::Catalog, public orders::Blacklist {
 
  private:
   bool Has(std::string_view shop_id, std::string_view kind, std::string_view value) const {
-    Stmt q(db_, "SELECT 1 FROM blacklist WHERE shop_id = ? AND kind = ? AND value = ?");
+    auto q = c_.Use("SELECT 1 FROM blacklist WHERE shop_id = ? AND kind = ? AND value = ?");
     q.Bind(shop_id).Bind(kind).Bind(value);
     auto row = q.Step();
     return row.ok() && *row;
   }
+  StmtCache& c_;
   sqlite3* db_;
 };
 
@@ -550,13 +523,13 @@ Case ReadCase(const Stmt& q) {
 
 class SqlCases final : public aftersales::CaseRepository {
  public:
-  explicit SqlCases(sqlite3* db) : db_(db) {}
+  explicit SqlCases(StmtCache& c) : c_(c), db_(c.db()) {}
   core::Result<Case> Get(std::string_view shop_id, std::string_view case_id) const override {
-    Stmt q(db_, std::string(kCaseCols) + " WHERE shop_id = ? AND id = ?");
+    auto q = c_.Use(std::string(kCaseCols) + " WHERE shop_id = ? AND id = ?");
     q.Bind(shop_id).Bind(case_id);
     KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return core::NotFound("售后单不存在 case " + std::string(case_id) + " not found");
-    return ReadCase(q);
+    return ReadCase(*q);
   }
   core::Status Put(const Case& c, const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
@@ -564,21 +537,21 @@ class SqlCases final : public aftersales::CaseRepository {
       for (const auto& f : c.followups)
         follow.push_back(json::object{{"at", Micros(f.at)}, {"actor", f.actor_id}, {"note", f.note}});
       // Upsert keeps the row's seq (board order) stable.
-      Stmt q(db_,
-             "INSERT INTO aftersales_cases (id, shop_id, order_id, buyer, type, problem, "
-             "reason_code, category, amount, order_shipped, state, created_at, state_since, "
-             "next_followup_at, followups, return_tracking_no, return_carrier, return_condition, "
-             "replacement_tracking_no, note, auto_resolved) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-             "order_id=excluded.order_id, buyer=excluded.buyer, type=excluded.type, "
-             "problem=excluded.problem, reason_code=excluded.reason_code, "
-             "category=excluded.category, amount=excluded.amount, "
-             "order_shipped=excluded.order_shipped, state=excluded.state, "
-             "state_since=excluded.state_since, next_followup_at=excluded.next_followup_at, "
-             "followups=excluded.followups, return_tracking_no=excluded.return_tracking_no, "
-             "return_carrier=excluded.return_carrier, return_condition=excluded.return_condition, "
-             "replacement_tracking_no=excluded.replacement_tracking_no, note=excluded.note, "
-             "auto_resolved=excluded.auto_resolved WHERE shop_id=excluded.shop_id");
+      auto q = c_.Use(
+          "INSERT INTO aftersales_cases (id, shop_id, order_id, buyer, type, problem, "
+          "reason_code, category, amount, order_shipped, state, created_at, state_since, "
+          "next_followup_at, followups, return_tracking_no, return_carrier, return_condition, "
+          "replacement_tracking_no, note, auto_resolved) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+          "order_id=excluded.order_id, buyer=excluded.buyer, type=excluded.type, "
+          "problem=excluded.problem, reason_code=excluded.reason_code, "
+          "category=excluded.category, amount=excluded.amount, "
+          "order_shipped=excluded.order_shipped, state=excluded.state, "
+          "state_since=excluded.state_since, next_followup_at=excluded.next_followup_at, "
+          "followups=excluded.followups, return_tracking_no=excluded.return_tracking_no, "
+          "return_carrier=excluded.return_carrier, return_condition=excluded.return_condition, "
+          "replacement_tracking_no=excluded.replacement_tracking_no, note=excluded.note, "
+          "auto_resolved=excluded.auto_resolved WHERE shop_id=excluded.shop_id");
       q.Bind(c.id).Bind(c.shop_id).Bind(c.order_id).Bind(c.buyer)
           .Bind(aftersales::CaseTypeName(c.type)).Bind(aftersales::ProblemKindName(c.problem))
           .Bind(c.reason_code)
@@ -593,27 +566,18 @@ class SqlCases final : public aftersales::CaseRepository {
       KEFU_TRY(q.Exec());
       if (sqlite3_changes(db_) == 0)
         return core::NotFound("售后单不存在 case " + c.id + " not found");  // another shop's id
-      return AppendAudit(db_, audit);
+      return AppendAudit(c_, audit);
     });
   }
   std::vector<Case> List(std::string_view shop_id) const override {
-    std::vector<Case> out;
-    Stmt q(db_, std::string(kCaseCols) + " WHERE shop_id = ? ORDER BY seq");
-    q.Bind(shop_id);
-    for (;;) {
-      auto row = q.Step();
-      if (!row.ok()) {
-        LogError("list cases", row.status());
-        return {};
-      }
-      if (!*row) break;
-      out.push_back(ReadCase(q));
-    }
-    return out;
+    return ListWhere(shop_id, false);
+  }
+  std::vector<Case> ListOpen(std::string_view shop_id) const override {
+    return ListWhere(shop_id, true);
   }
   core::Result<Case> FindByReturnTracking(std::string_view shop_id,
                                           std::string_view tracking_no) const override {
-    Stmt q(db_, std::string(kCaseCols) +
+    auto q = c_.Use(std::string(kCaseCols) +
                     " WHERE shop_id = ? AND return_tracking_no = ? AND state = ? ORDER BY seq "
                     "DESC LIMIT 1");
     q.Bind(shop_id).Bind(tracking_no)
@@ -622,10 +586,37 @@ class SqlCases final : public aftersales::CaseRepository {
     if (!row)
       return core::NotFound("没有等待该退货单号的售后单 no case awaits return " +
                             std::string(tracking_no));
-    return ReadCase(q);
+    return ReadCase(*q);
   }
 
  private:
+  std::vector<Case> ListWhere(std::string_view shop_id, bool open_only) const {
+    using aftersales::CaseState;
+    std::vector<Case> out;
+    std::string sql = std::string(kCaseCols) + " WHERE shop_id = ?";
+    if (open_only) sql += " AND state NOT IN (?,?,?,?,?)";
+    auto q = c_.Use(sql + " ORDER BY seq");
+    q.Bind(shop_id);
+    if (open_only) {
+      for (auto st : {CaseState::kRefunded, CaseState::kReplacementShipped, CaseState::kRejected,
+                      CaseState::kClosed, CaseState::kCancelled}) {
+        KEFU_DCHECK(aftersales::IsFinal(st), "the SQL filter lists exactly the final states");
+        q.Bind(aftersales::CaseStateName(st));
+      }
+    }
+    for (;;) {
+      auto row = q.Step();
+      if (!row.ok()) {
+        LogError("list cases", row.status());
+        return {};
+      }
+      if (!*row) break;
+      out.push_back(ReadCase(*q));
+    }
+    return out;
+  }
+
+  StmtCache& c_;
   sqlite3* db_;
 };
 
@@ -691,19 +682,19 @@ ApprovalRequest ReadApproval(const Stmt& q) {
 
 class SqlCompensations final : public aftersales::CompensationRepository {
  public:
-  explicit SqlCompensations(sqlite3* db) : db_(db) {}
+  explicit SqlCompensations(StmtCache& c) : c_(c), db_(c.db()) {}
   core::Status AddCompensation(const Compensation& c,
                                const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
       KEFU_TRY(InsertCompensation(c));
-      return AppendAudit(db_, audit);
+      return AppendAudit(c_, audit);
     });
   }
   core::Status PutApproval(const ApprovalRequest& a,
                            const std::vector<AuditRecord>& audit) override {
     return Atomic(db_, [&]() -> core::Status {
       KEFU_TRY(UpsertApproval(a));
-      return AppendAudit(db_, audit);
+      return AppendAudit(c_, audit);
     });
   }
   core::Status DecideApproval(const ApprovalRequest& a, const std::optional<Compensation>& c,
@@ -711,21 +702,21 @@ class SqlCompensations final : public aftersales::CompensationRepository {
     return Atomic(db_, [&]() -> core::Status {
       KEFU_TRY(UpsertApproval(a));
       if (c) KEFU_TRY(InsertCompensation(*c));
-      return AppendAudit(db_, audit);
+      return AppendAudit(c_, audit);
     });
   }
   core::Result<ApprovalRequest> GetApproval(std::string_view shop_id,
                                             std::string_view id) const override {
-    Stmt q(db_, std::string(kApprovalCols) + " WHERE shop_id = ? AND id = ?");
+    auto q = c_.Use(std::string(kApprovalCols) + " WHERE shop_id = ? AND id = ?");
     q.Bind(shop_id).Bind(id);
     KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return core::NotFound("审批不存在 approval " + std::string(id) + " not found");
-    return ReadApproval(q);
+    return ReadApproval(*q);
   }
   std::vector<ApprovalRequest> ListApprovals(std::string_view shop_id,
                                              bool pending_only) const override {
     std::vector<ApprovalRequest> out;
-    Stmt q(db_, std::string(kApprovalCols) + " WHERE shop_id = ?" +
+    auto q = c_.Use(std::string(kApprovalCols) + " WHERE shop_id = ?" +
                     (pending_only ? " AND state = 'pending'" : "") + " ORDER BY seq DESC");
     q.Bind(shop_id);
     for (;;) {
@@ -735,15 +726,15 @@ class SqlCompensations final : public aftersales::CompensationRepository {
         return {};
       }
       if (!*row) break;
-      out.push_back(ReadApproval(q));
+      out.push_back(ReadApproval(*q));
     }
     return out;
   }
   std::vector<Compensation> ListCompensations(std::string_view shop_id,
                                               std::string_view order_id) const override {
     std::vector<Compensation> out;
-    Stmt q(db_, std::string("SELECT id, shop_id, order_id, action, requested_by, approved_by, "
-                            "approval_id, at FROM compensations WHERE shop_id = ?") +
+    auto q = c_.Use(std::string("SELECT id, shop_id, order_id, action, requested_by, approved_by, "
+                                "approval_id, at FROM compensations WHERE shop_id = ?") +
                     (order_id.empty() ? "" : " AND order_id = ?") + " ORDER BY seq");
     q.Bind(shop_id);
     if (!order_id.empty()) q.Bind(order_id);
@@ -762,9 +753,9 @@ class SqlCompensations final : public aftersales::CompensationRepository {
 
  private:
   core::Status InsertCompensation(const Compensation& c) {
-    Stmt q(db_,
-           "INSERT INTO compensations (id, shop_id, order_id, kind, amount, action, requested_by, "
-           "approved_by, approval_id, at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto q = c_.Use(
+        "INSERT INTO compensations (id, shop_id, order_id, kind, amount, action, requested_by, "
+        "approved_by, approval_id, at) VALUES (?,?,?,?,?,?,?,?,?,?)");
     return q.Bind(c.id).Bind(c.shop_id).Bind(c.order_id)
         .Bind(aftersales::ActionKindName(c.action.kind)).Bind(c.action.amount.fen())
         .Bind(ActionToJson(c.action)).Bind(c.requested_by).Bind(c.approved_by)
@@ -773,12 +764,12 @@ class SqlCompensations final : public aftersales::CompensationRepository {
   core::Status UpsertApproval(const ApprovalRequest& a) {
     json::array reasons;
     for (const auto& r : a.reasons) reasons.push_back(json::value(r));
-    Stmt q(db_,
-           "INSERT INTO approval_requests (id, shop_id, order_id, action, requested_by, reasons, "
-           "state, created_at, decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-           "ON CONFLICT(id) DO UPDATE SET state=excluded.state, decided_by=excluded.decided_by, "
-           "decided_at=excluded.decided_at, note=excluded.note, reasons=excluded.reasons "
-           "WHERE shop_id=excluded.shop_id");
+    auto q = c_.Use(
+        "INSERT INTO approval_requests (id, shop_id, order_id, action, requested_by, reasons, "
+        "state, created_at, decided_by, decided_at, note) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(id) DO UPDATE SET state=excluded.state, decided_by=excluded.decided_by, "
+        "decided_at=excluded.decided_at, note=excluded.note, reasons=excluded.reasons "
+        "WHERE shop_id=excluded.shop_id");
     KEFU_TRY(q.Bind(a.id).Bind(a.shop_id).Bind(a.order_id).Bind(ActionToJson(a.action))
                  .Bind(a.requested_by).Bind(json::serialize(reasons))
                  .Bind(aftersales::ApprovalStateName(a.state)).Bind(Micros(a.created_at))
@@ -787,6 +778,39 @@ class SqlCompensations final : public aftersales::CompensationRepository {
       return core::NotFound("审批不存在 approval " + a.id + " not found");
     return core::Status::Ok();
   }
+  StmtCache& c_;
+  sqlite3* db_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Shop permission policies
+
+class SqlPolicies final : public aftersales::PolicyRepository {
+ public:
+  explicit SqlPolicies(StmtCache& c) : c_(c), db_(c.db()) {}
+  core::Result<std::optional<aftersales::StoredPolicy>> GetPolicy(
+      std::string_view shop_id) const override {
+    auto q = c_.Use("SELECT data, updated_at, updated_by FROM shop_policies WHERE shop_id = ?");
+    q.Bind(shop_id);
+    KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return std::optional<aftersales::StoredPolicy>();
+    return std::optional<aftersales::StoredPolicy>(
+        aftersales::StoredPolicy{std::string(shop_id), q.Text(0), q.Text(2), FromMicros(q.Int(1))});
+  }
+  core::Status PutPolicy(const aftersales::StoredPolicy& p,
+                         const std::vector<AuditRecord>& audit) override {
+    return Atomic(db_, [&]() -> core::Status {
+      auto q = c_.Use(
+          "INSERT INTO shop_policies (shop_id, data, updated_at, updated_by) VALUES (?,?,?,?) "
+          "ON CONFLICT (shop_id) DO UPDATE SET data = excluded.data, "
+          "updated_at = excluded.updated_at, updated_by = excluded.updated_by");
+      KEFU_TRY(q.Bind(p.shop_id).Bind(p.json).Bind(Micros(p.updated_at)).Bind(p.updated_by).Exec());
+      return AppendAudit(c_, audit);
+    });
+  }
+
+ private:
+  StmtCache& c_;
   sqlite3* db_;
 };
 
@@ -810,13 +834,22 @@ struct Where {
 
 struct OrdersDb::Impl {
   explicit Impl(sqlite3* d)
-      : db(d), orders(d), reviews(d), catalog(d), cases(d), compensations(d) {}
+      : db(d),
+        cache(d),
+        orders(cache),
+        reviews(cache),
+        catalog(cache),
+        cases(cache),
+        compensations(cache),
+        policies(cache) {}
   sqlite3* db;
+  StmtCache cache;  // the connection's statements, prepared once
   SqlOrders orders;
   SqlReviews reviews;
   SqlCatalog catalog;
   SqlCases cases;
   SqlCompensations compensations;
+  SqlPolicies policies;
 };
 
 OrdersDb::OrdersDb(sqlite3* db) : impl_(std::make_unique<Impl>(db)) {}
@@ -828,17 +861,18 @@ const orders::Catalog& OrdersDb::catalog() { return impl_->catalog; }
 const orders::Blacklist& OrdersDb::blacklist() { return impl_->catalog; }
 aftersales::CaseRepository& OrdersDb::cases() { return impl_->cases; }
 aftersales::CompensationRepository& OrdersDb::compensations() { return impl_->compensations; }
+aftersales::PolicyRepository& OrdersDb::policies() { return impl_->policies; }
 
 core::Status OrdersDb::PutCatalogItem(const std::string& shop_id, const orders::CatalogItem& item) {
-  Stmt q(impl_->db,
-         "INSERT OR REPLACE INTO catalog_items (shop_id, sku, name, stock, price) VALUES (?,?,?,?,?)");
+  auto q = impl_->cache.Use(
+      "INSERT OR REPLACE INTO catalog_items (shop_id, sku, name, stock, price) VALUES (?,?,?,?,?)");
   return q.Bind(shop_id).Bind(item.sku).Bind(item.name).Bind(item.stock).Bind(item.price.fen())
       .Exec();
 }
 
 core::Result<std::vector<orders::CatalogItem>> OrdersDb::ListCatalog(const std::string& shop_id) {
-  Stmt q(impl_->db,
-         "SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? ORDER BY sku");
+  auto q = impl_->cache.Use(
+      "SELECT sku, name, stock, price FROM catalog_items WHERE shop_id = ? ORDER BY sku");
   q.Bind(shop_id);
   std::vector<orders::CatalogItem> out;
   for (;;) {
@@ -850,7 +884,8 @@ core::Result<std::vector<orders::CatalogItem>> OrdersDb::ListCatalog(const std::
 }
 
 core::Status OrdersDb::BlockBuyer(const std::string& shop_id, const std::string& buyer) {
-  Stmt q(impl_->db, "INSERT OR IGNORE INTO blacklist (shop_id, kind, value) VALUES (?, 'buyer', ?)");
+  auto q = impl_->cache.Use(
+      "INSERT OR IGNORE INTO blacklist (shop_id, kind, value) VALUES (?, 'buyer', ?)");
   return q.Bind(shop_id).Bind(buyer).Exec();
 }
 
@@ -876,16 +911,16 @@ core::Result<OrderPage> OrdersDb::QueryOrders(const OrderQuery& in) {
     w.args.emplace_back(in.before);
   }
   const int limit = std::max(1, in.limit);
-  Stmt q(impl_->db, std::string(kOrderCols) + w.sql + " ORDER BY seq DESC LIMIT " +
-                        std::to_string(limit + 1));
-  w.Bind(q);
+  auto q = impl_->cache.Use(std::string(kOrderCols) + w.sql + " ORDER BY seq DESC LIMIT ?");
+  w.Bind(*q);
+  q.Bind(int64_t(limit) + 1);
   OrderPage page;
   std::vector<int64_t> seqs;
   for (;;) {
     KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
     seqs.push_back(q.Int(0));
-    page.items.push_back(ReadOrderRow(q));
+    page.items.push_back(ReadOrderRow(*q));
   }
   if (int(page.items.size()) > limit) {
     page.items.resize(size_t(limit));
@@ -894,14 +929,27 @@ core::Result<OrderPage> OrdersDb::QueryOrders(const OrderQuery& in) {
   // Child rows per order: a page is small, and the whole-shop form would read every item.
   for (auto& o : page.items) {
     std::vector<Order> one{std::move(o)};
-    KEFU_TRY(FillOrderParts(impl_->db, in.shop_id, one, true));
+    KEFU_TRY(FillOrderParts(impl_->cache, {in.shop_id, one.front().id, {}}, one));
     o = std::move(one.front());
   }
   return page;
 }
 
+core::Status OrdersDb::WithBulkCache(const std::function<core::Status()>& fn) {
+  int64_t before = -2000;  // SQLite's default, in case the pragma cannot be read
+  {
+    auto q = impl_->cache.Use("PRAGMA cache_size");
+    auto row = q.Step();
+    if (row.ok() && *row) before = q.Int(0);
+  }
+  KEFU_TRY(Exec(impl_->db, "PRAGMA cache_size = -65536"));
+  core::Status st = fn();
+  (void)Exec(impl_->db, ("PRAGMA cache_size = " + std::to_string(before)).c_str());
+  return st;
+}
+
 core::Result<int64_t> OrdersDb::CountOrders(const std::string& shop_id) {
-  Stmt q(impl_->db, "SELECT COUNT(*) FROM orders WHERE shop_id = ?");
+  auto q = impl_->cache.Use("SELECT COUNT(*) FROM orders WHERE shop_id = ?");
   q.Bind(shop_id);
   KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
   return row ? q.Int(0) : 0;
@@ -942,11 +990,12 @@ core::Result<AuditPage> OrdersDb::QueryAudit(const AuditQuery& in) {
     w.args.emplace_back(in.before);
   }
   const int limit = std::max(1, in.limit);
-  Stmt q(impl_->db,
-         "SELECT seq, id, shop_id, actor_id, at, action, entity_type, entity_id, before_json, "
-         "after_json FROM audit_log" + w.sql + " ORDER BY seq DESC LIMIT " +
-             std::to_string(limit + 1));
-  w.Bind(q);
+  auto q = impl_->cache.Use(
+      "SELECT seq, id, shop_id, actor_id, at, action, entity_type, entity_id, before_json, "
+      "after_json FROM audit_log" +
+      w.sql + " ORDER BY seq DESC LIMIT ?");
+  w.Bind(*q);
+  q.Bind(int64_t(limit) + 1);
   AuditPage page;
   for (;;) {
     KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -967,13 +1016,21 @@ core::Result<AuditPage> OrdersDb::QueryAudit(const AuditQuery& in) {
 // ---------------------------------------------------------------------------------------------
 // OrdersStore
 
+// Reader connections, each with its ports (and so its statement cache), reused across reads.
 struct OrdersStore::Pool {
+  struct Conn {
+    sqlite3* db = nullptr;
+    std::unique_ptr<OrdersDb> ports;
+  };
   std::string path;
   std::mutex mu;
-  std::vector<sqlite3*> free;
-  std::vector<sqlite3*> all;
+  std::vector<Conn*> free;                 // guarded by mu
+  std::vector<std::unique_ptr<Conn>> all;  // guarded by mu
   ~Pool() {
-    for (auto* c : all) sqlite3_close(c);
+    for (auto& c : all) {
+      c->ports.reset();  // finalises the cached statements before the close
+      sqlite3_close(c->db);
+    }
   }
 };
 
@@ -989,7 +1046,7 @@ OrdersStore::~OrdersStore() = default;
 OrdersDb& OrdersStore::Writer() { return *writer_; }
 
 core::Status OrdersStore::Read(const std::function<core::Status(OrdersDb&)>& fn) {
-  sqlite3* c = nullptr;
+  Pool::Conn* c = nullptr;
   {
     std::lock_guard lock(pool_->mu);
     if (!pool_->free.empty()) {
@@ -998,25 +1055,27 @@ core::Status OrdersStore::Read(const std::function<core::Status(OrdersDb&)>& fn)
     }
   }
   if (!c) {
-    if (sqlite3_open_v2(pool_->path.c_str(), &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(pool_->path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
-      std::string err = c ? sqlite3_errmsg(c) : "out of memory";
-      sqlite3_close(c);
+      std::string err = db ? sqlite3_errmsg(db) : "out of memory";
+      sqlite3_close(db);
       return core::Unavailable("cannot open a reader connection: " + err);
     }
-    sqlite3_busy_timeout(c, 5000);
+    sqlite3_busy_timeout(db, 5000);
+    auto conn = std::make_unique<Pool::Conn>();
+    conn->db = db;
+    conn->ports = std::make_unique<OrdersDb>(db);
+    c = conn.get();
     std::lock_guard lock(pool_->mu);
-    pool_->all.push_back(c);
+    pool_->all.push_back(std::move(conn));
   }
-  core::Status st;
-  {
-    OrdersDb db(c);
-    // One read transaction, so a multi-query read sees one snapshot.
-    st = Exec(c, "BEGIN");
-    if (st.ok()) {
-      st = fn(db);
-      (void)Exec(c, "COMMIT");
-    }
+  // One read transaction, so a multi-query read sees one snapshot. Every cached statement is
+  // reset when its lease ends, so none keeps the snapshot past the COMMIT.
+  core::Status st = Exec(c->db, "BEGIN");
+  if (st.ok()) {
+    st = fn(*c->ports);
+    (void)Exec(c->db, "COMMIT");
   }
   std::lock_guard lock(pool_->mu);
   pool_->free.push_back(c);

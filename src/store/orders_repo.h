@@ -1,6 +1,7 @@
 // store/orders_repo.h: SQLite implementations of the orders and after-sales ports (orders,
-// 审单 review queue, catalogue, blacklist, cases, compensations/approvals) and the audit log.
-// Included by store/store.h; the tables come from the store's migration 2.
+// 审单 review queue, catalogue, blacklist, cases, compensations/approvals, shop permission
+// policies) and the audit log. Included by store/store.h; the tables come from the store's
+// migrations 2 and 4.
 #pragma once
 
 #include <functional>
@@ -74,11 +75,16 @@ class OrdersDb {
   const orders::Blacklist& blacklist();
   aftersales::CaseRepository& cases();
   aftersales::CompensationRepository& compensations();
+  aftersales::PolicyRepository& policies();
 
   // Catalogue and blacklist upkeep (no audit: they are shop settings, not order changes).
   core::Status PutCatalogItem(const std::string& shop_id, const orders::CatalogItem& item);
   core::Result<std::vector<orders::CatalogItem>> ListCatalog(const std::string& shop_id);
   core::Status BlockBuyer(const std::string& shop_id, const std::string& buyer);
+
+  // Runs fn with a 64 MiB page cache on this connection, then restores the previous size: a
+  // bulk import's pages stay in memory instead of spilling to the WAL and being read back.
+  core::Status WithBulkCache(const std::function<core::Status()>& fn);
 
   // Queries beyond the ports.
   core::Result<OrderPage> QueryOrders(const OrderQuery& q);

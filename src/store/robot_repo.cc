@@ -5,81 +5,17 @@
 #include <filesystem>
 
 #include "embedded/store_robot_demo.h"
+#include "store/internal/stmt.h"
 
 namespace kefu::store {
 
 namespace {
 
-int64_t Micros(core::Timestamp t) { return t.time_since_epoch().count(); }
-core::Timestamp FromMicros(int64_t v) { return core::Timestamp(core::Duration(v)); }
-
-// A statement prepared for one call (the robot's tables see few writes; no cache needed).
-class Query {
- public:
-  Query(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr);
-  }
-  ~Query() { sqlite3_finalize(st_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-
-  Query& Bind(const std::string& v) {
-    sqlite3_bind_text(st_, ++idx_, v.data(), int(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& Bind(int64_t v) {
-    sqlite3_bind_int64(st_, ++idx_, v);
-    return *this;
-  }
-  // true: a row; false: done.
-  core::Result<bool> Step() {
-    if (rc_ != SQLITE_OK) return core::Unavailable(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
-    const int rc = sqlite3_step(st_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    if (rc == SQLITE_CONSTRAINT) return core::AlreadyExists(std::string("constraint: ") + sqlite3_errmsg(db_));
-    return core::Unavailable(std::string("sqlite: ") + sqlite3_errmsg(db_));
-  }
-  core::Status Exec() {
-    auto r = Step();
-    return r.ok() ? core::Status::Ok() : r.status();
-  }
-  std::string Text(int col) const {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
-    return p ? std::string(p, size_t(sqlite3_column_bytes(st_, col))) : std::string();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(st_, col); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* st_ = nullptr;
-  int rc_ = SQLITE_OK;
-  int idx_ = 0;
-};
-
-core::Status Exec(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string m = err ? err : "unknown";
-    sqlite3_free(err);
-    return core::Unavailable("sqlite: " + m);
-  }
-  return core::Status::Ok();
-}
-
-// Runs fn in a transaction of its own; rolls back when it fails.
-template <typename Fn>
-core::Status InTransaction(sqlite3* db, Fn&& fn) {
-  KEFU_TRY(Exec(db, "BEGIN IMMEDIATE"));
-  core::Status st = fn();
-  if (!st.ok()) {
-    (void)Exec(db, "ROLLBACK");
-    return st;
-  }
-  st = Exec(db, "COMMIT");
-  if (!st.ok()) (void)Exec(db, "ROLLBACK");
-  return st;
-}
+using internal::FromMicros;
+using internal::InTransaction;
+using internal::Micros;
+// The robot's tables see few writes: a statement is prepared for each call, no cache needed.
+using Query = internal::Stmt;
 
 sqlite3* OpenDb(const std::string& path, bool readonly, std::string* err) {
   sqlite3* db = nullptr;
@@ -110,7 +46,7 @@ core::Result<std::unique_ptr<RobotRepo>> RobotRepo::Open(const std::string& data
   repo->writer_ = OpenDb(path, false, &err);
   if (!repo->writer_) return core::Unavailable("cannot open " + path + ": " + err);
   // The store set WAL on the file; synchronous is per connection: as safe as the store's default.
-  KEFU_TRY(Exec(repo->writer_, "PRAGMA synchronous=FULL"));
+  KEFU_TRY(internal::Exec(repo->writer_, "PRAGMA synchronous=FULL"));
   repo->reader_ = OpenDb(path, true, &err);
   if (!repo->reader_) return core::Unavailable("cannot open " + path + ": " + err);
   Query q(repo->reader_, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('faq_entries','robot_settings','robot_questions')");

@@ -286,6 +286,14 @@ DROP TABLE events;
 ALTER TABLE events_v5 RENAME TO events;
 CREATE INDEX events_by_shop ON events (shop_id, seq);
 )sql",
+    // 6: each shop's permission policy (store/orders_repo.cc), and orders by status
+    // for the 审单 queue and the 拼团 sweep.
+    R"sql(
+CREATE TABLE shop_policies (
+  shop_id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL);
+CREATE INDEX orders_by_status ON orders (shop_id, status, seq);
+)sql",
 };
 
 sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err) {

@@ -45,8 +45,14 @@ TEST(Timeline, PlatformDeadlinesTable) {
        hours(48), CaseState::kRefunded},
       {"拼多多: unshipped refund after 24 h", core::Platform::kPdd, CaseType::kRefundOnly, false,
        hours(24), CaseState::kRefunded},
-      {"快手: seller answers within 48 h", core::Platform::kKuaishou, CaseType::kReturnRefund,
-       true, hours(48), CaseState::kAwaitingReturn},
+      {"快手: seller answers within 48 h", core::Platform::kKuaishou, CaseType::kReturnRefund, true,
+       hours(48), CaseState::kAwaitingReturn},
+      {"快手: unshipped refund after 48 h", core::Platform::kKuaishou, CaseType::kRefundOnly, false,
+       hours(48), CaseState::kRefunded},
+      {"京东 (placeholder): seller answers within 48 h", core::Platform::kJd, CaseType::kRefundOnly,
+       true, hours(48), CaseState::kRefunded},
+      {"京东 (placeholder): unshipped refund after 24 h", core::Platform::kJd,
+       CaseType::kRefundOnly, false, hours(24), CaseState::kRefunded},
   };
   for (const auto& r : rows) {
     SCOPED_TRACE(r.rule);
@@ -69,6 +75,52 @@ TEST(Timeline, PlatformDeadlinesTable) {
     EXPECT_EQ(after->state, r.on_expiry);
     EXPECT_TRUE(after->auto_resolved);
     EXPECT_EQ(after->state_since, kStart + r.due_in);  // the platform acted at the deadline
+  }
+}
+
+// Every platform's return timeline from its file: after approval the buyer must send the goods
+// back (else the case closes), then the seller must confirm receipt (else the platform refunds).
+TEST(Timeline, ReturnDeadlinesPerPlatformTable) {
+  struct Row {
+    const char* rule;
+    core::Platform platform;
+    core::Duration buyer_return;
+    core::Duration confirm_receipt;
+  };
+  const Row rows[] = {
+      {"淘宝: 7 days to send back, 10 days to confirm", core::Platform::kTaobao, hours(24 * 7),
+       hours(24 * 10)},
+      {"拼多多 (not verified): 7 days, 7 days", core::Platform::kPdd, hours(24 * 7), hours(24 * 7)},
+      {"快手 (not verified): 7 days, 7 days", core::Platform::kKuaishou, hours(24 * 7),
+       hours(24 * 7)},
+      {"京东 (placeholders): 7 days, 7 days", core::Platform::kJd, hours(24 * 7), hours(24 * 7)},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.rule);
+    const auto prof = DefaultProfile(r.platform).aftersales;
+    core::ManualClock clock(kStart);
+    auto c = *ApplyEvent(*OpenCase(Req(CaseType::kReturnRefund), clock.Now(), prof),
+                         {CaseEvent::kSellerApprove}, clock.Now(), prof);
+    auto d = NextDeadline(c, prof);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->who, Party::kBuyer);
+    EXPECT_EQ(d->at, kStart + r.buyer_return);
+    EXPECT_FALSE(ApplyDeadlines(c, prof, kStart + r.buyer_return - minutes(1)));
+    auto closed = ApplyDeadlines(c, prof, kStart + r.buyer_return);
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->state, CaseState::kClosed);
+    EXPECT_TRUE(closed->auto_resolved);
+
+    clock.Advance(hours(30));
+    c = *ApplyEvent(c, {CaseEvent::kBuyerShipReturn, "", "SF1", "顺丰"}, clock.Now(), prof);
+    d = NextDeadline(c, prof);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->who, Party::kSeller);
+    EXPECT_EQ(d->at, clock.Now() + r.confirm_receipt);
+    EXPECT_FALSE(ApplyDeadlines(c, prof, clock.Now() + r.confirm_receipt - minutes(1)));
+    auto refunded = ApplyDeadlines(c, prof, clock.Now() + r.confirm_receipt);
+    ASSERT_TRUE(refunded);
+    EXPECT_EQ(refunded->state, CaseState::kRefunded);
   }
 }
 

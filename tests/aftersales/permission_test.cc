@@ -1,6 +1,8 @@
 // The permission engine: what an agent may give without a lead, and the approval flow.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "aftersales/aftersales.h"
 
 namespace kefu::aftersales {
@@ -243,6 +245,246 @@ TEST_F(ApprovalFlow, RejectionAndPlatformLimitAtApprovalTime) {
   EXPECT_EQ(denied.status().error(), "compensation_denied");
   EXPECT_EQ(svc_.Decide(lead_, pending->approval->id, true, "", Policy()).status().code(),
             core::Code::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace kefu::aftersales
+
+namespace kefu::aftersales {
+namespace {
+
+// The shop's policy as configured by its lead: each row changes one setting and names the
+// rule it exercises; the verdict follows at once.
+TEST(ShopPolicy, ConfiguredSettingsTable) {
+  const orders::Actor pre{"a1", "s1", Role::kAgent, Department::kPreSales};
+  const orders::Actor post{"a2", "s1", Role::kAgent, Department::kAfterSales};
+  orders::Order to_ship = Delivered();
+  to_ship.status = orders::OrderStatus::kToShip;
+  to_ship.goods_total = core::Money::Yuan(90);  // 19 yuan short of the 109 threshold
+  struct Row {
+    const char* rule;
+    std::function<void(PermissionPolicy&)> configure;
+    orders::Actor actor;
+    ActionRequest action;
+    orders::Order order;
+    OrderHistory history;
+    Verdict want;
+    const char* want_rule;
+  };
+  const Row rows[] = {
+      {"goodwill cap raised to 8 yuan: 8 yuan allowed",
+       [](PermissionPolicy& p) {
+         p.agent.goodwill_cap[GoodwillCause::kDelivery] = core::Money::Yuan(8);
+       },
+       pre,
+       Goodwill(8),
+       Delivered(),
+       {},
+       Verdict::kAllowed,
+       "goodwill_refund"},
+      {"goodwill cap lowered to 2 yuan: 3 yuan needs a lead",
+       [](PermissionPolicy& p) {
+         p.agent.goodwill_cap[GoodwillCause::kDelivery] = core::Money::Yuan(2);
+       },
+       pre,
+       Goodwill(3),
+       Delivered(),
+       {},
+       Verdict::kNeedsApproval,
+       "goodwill.cap"},
+      {"a cause removed from the policy needs a lead even for 1 yuan",
+       [](PermissionPolicy& p) { p.agent.goodwill_cap.erase(GoodwillCause::kBuyer); },
+       pre,
+       Goodwill(1, GoodwillCause::kBuyer),
+       Delivered(),
+       {},
+       Verdict::kNeedsApproval,
+       "goodwill.cause"},
+      {"满赠 distance widened to 20 yuan: 19 yuan short is allowed",
+       [](PermissionPolicy& p) { p.agent.gift_topup_gap = core::Money::Yuan(20); },
+       pre,
+       Gift(ActionKind::kGiftTopUp, "GIFT-MUG"),
+       to_ship,
+       {},
+       Verdict::kAllowed,
+       "gift_topup"},
+      {"price protection window shortened to 7 days: lowered on day 10 needs a lead",
+       [](PermissionPolicy& p) { p.agent.price_protect_days = 7; },
+       post,
+       PriceDiff("2026-03-13T10:00:00+08:00"),
+       Delivered(),
+       {},
+       Verdict::kNeedsApproval,
+       "price_diff.window"},
+      {"大促 exception switched off: a 大促 order gets 退差价 within the window",
+       [](PermissionPolicy& p) { p.price_protect_excluded = {orders::Campaign::kFlashSale}; },
+       post,
+       PriceDiff("2026-03-13T10:00:00+08:00"),
+       Delivered(orders::Campaign::kBigSale),
+       {},
+       Verdict::kAllowed,
+       "price_diff_refund"},
+      {"大促 exception kept for 限时抢购",
+       [](PermissionPolicy& p) { p.price_protect_excluded = {orders::Campaign::kFlashSale}; },
+       post,
+       PriceDiff("2026-03-13T10:00:00+08:00"),
+       Delivered(orders::Campaign::kFlashSale),
+       {},
+       Verdict::kNeedsApproval,
+       "price_diff.campaign"},
+      {"agent's own 小额打款 count: the 2nd payment on an order needs a lead",
+       [](PermissionPolicy& p) { p.agent.small_payments_per_order = 1; },
+       pre,
+       Goodwill(5),
+       Delivered(),
+       {.small_payments = 1},
+       Verdict::kNeedsApproval,
+       "small_payment.role_count"},
+      {"小额打款 amount cap raised to 10 yuan",
+       [](PermissionPolicy& p) { p.agent.small_payment_cap = core::Money::Yuan(10); },
+       pre,
+       [] {
+         ActionRequest a;
+         a.kind = ActionKind::kSmallPayment;
+         a.order_id = "o1";
+         a.amount = core::Money::Yuan(10);
+         return a;
+       }(),
+       Delivered(),
+       {},
+       Verdict::kAllowed,
+       "small_payment"},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.rule);
+    PermissionPolicy p = Policy();
+    r.configure(p);
+    ASSERT_TRUE(ValidatePermissionPolicy(p, DefaultProfile(core::Platform::kPdd).aftersales).ok());
+    auto d = Evaluate(r.actor, r.action, r.order, r.history, p, kNow);
+    EXPECT_EQ(VerdictName(d.verdict), VerdictName(r.want));
+    EXPECT_EQ(d.rule, r.want_rule);
+  }
+}
+
+TEST(ShopPolicy, CampaignGiftWarningCanBeSwitchedOff) {
+  const orders::Actor pre{"a1", "s1", Role::kAgent, Department::kPreSales};
+  orders::Order o = Delivered(orders::Campaign::kBigSale);
+  o.status = orders::OrderStatus::kToShip;
+  PermissionPolicy p = Policy();
+  EXPECT_EQ(Evaluate(pre, Gift(ActionKind::kGiftForObjection, "GIFT-SPOON"), o, {}, p, kNow)
+                .warnings.size(),
+            1u);
+  p.campaign_gift_warning = false;
+  EXPECT_TRUE(Evaluate(pre, Gift(ActionKind::kGiftForObjection, "GIFT-SPOON"), o, {}, p, kNow)
+                  .warnings.empty());
+}
+
+TEST(ShopPolicy, ValidationNamesTheField) {
+  const auto pdd = DefaultProfile(core::Platform::kPdd).aftersales;
+  struct Row {
+    const char* rule;
+    std::function<void(PermissionPolicy&)> configure;
+    const char* field;
+  };
+  const Row rows[] = {
+      {"negative goodwill cap",
+       [](PermissionPolicy& p) { p.agent.goodwill_cap[GoodwillCause::kBuyer] = core::Money(-1); },
+       "agent.goodwill_cap.buyer"},
+      {"goodwill cap above 拼多多's 200 yuan per payment",
+       [](PermissionPolicy& p) {
+         p.lead.goodwill_cap[GoodwillCause::kProduct] = core::Money::Yuan(201);
+       },
+       "lead.goodwill_cap.product"},
+      {"小额打款 count above 拼多多's 3 per order",
+       [](PermissionPolicy& p) { p.agent.small_payments_per_order = 4; },
+       "agent.small_payments_per_order"},
+      {"price protection over a year", [](PermissionPolicy& p) { p.lead.price_protect_days = 400; },
+       "lead.price_protect_days"},
+      {"满赠 threshold of 0",
+       [](PermissionPolicy& p) {
+         p.gift_thresholds = {{core::Money(0), "G"}};
+       },
+       "gift_thresholds[0].threshold"},
+      {"满赠 gift without SKU",
+       [](PermissionPolicy& p) {
+         p.gift_thresholds = {{core::Money::Yuan(99), "G"}, {core::Money::Yuan(199), ""}};
+       },
+       "gift_thresholds[1].gift_sku"},
+      {"gift table SKU with a remark separator",
+       [](PermissionPolicy& p) {
+         p.gift_table = {{"CUP", {"A;B"}}};
+       },
+       "gift_table.CUP"},
+      {"gift table entry without gifts",
+       [](PermissionPolicy& p) {
+         p.gift_table = {{"CUP", {}}};
+       },
+       "gift_table.CUP"},
+      {"an owner cannot be capped", [](PermissionPolicy& p) { p.owner.unlimited = false; },
+       "owner"},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.rule);
+    PermissionPolicy p = Policy();
+    r.configure(p);
+    auto st = ValidatePermissionPolicy(p, pdd);
+    EXPECT_EQ(st.code(), core::Code::kInvalidArgument);
+    EXPECT_EQ(st.field(), r.field) << st.ToString();
+  }
+  // On 淘宝 there is no platform cap: 201 yuan is a valid lead cap.
+  PermissionPolicy p = DefaultPermissionPolicy(DefaultProfile(core::Platform::kTaobao).aftersales);
+  p.lead.goodwill_cap[GoodwillCause::kProduct] = core::Money::Yuan(201);
+  EXPECT_TRUE(ValidatePermissionPolicy(p, DefaultProfile(core::Platform::kTaobao).aftersales).ok());
+}
+
+TEST(ShopPolicy, DefaultsComeFromThePlatformFile) {
+  const auto pdd = DefaultProfile(core::Platform::kPdd).aftersales;
+  const PermissionPolicy p = DefaultPermissionPolicy(pdd);
+  EXPECT_EQ(p.agent.gift_topup_gap, core::Money::Yuan(10));
+  EXPECT_EQ(p.agent.price_protect_days, 15);
+  EXPECT_EQ(p.agent.goodwill_cap.at(GoodwillCause::kDelivery), core::Money::Yuan(5));
+  EXPECT_EQ(p.agent.goodwill_cap.at(GoodwillCause::kBuyer), core::Money::Yuan(3));
+  EXPECT_FALSE(p.agent.unlimited);
+  EXPECT_TRUE(p.lead.unlimited);
+  EXPECT_TRUE(p.owner.unlimited);
+  EXPECT_EQ(p.small_payments_per_order, 3);  // 拼多多's platform limit
+  EXPECT_EQ(p.small_payment_platform_cap, core::Money::Yuan(200));
+  EXPECT_TRUE(ValidatePermissionPolicy(p, pdd).ok());
+  EXPECT_EQ(DefaultPermissionPolicy(DefaultProfile(core::Platform::kTaobao).aftersales)
+                .small_payments_per_order,
+            0);
+}
+
+TEST(ShopPolicy, OnlyLeadsAndOwnersUpdateAndEveryChangeIsAudited) {
+  orders::InMemoryAuditLog audit;
+  InMemoryPolicyRepository repo(audit);
+  const auto pdd = DefaultProfile(core::Platform::kPdd).aftersales;
+  const PermissionPolicy before = DefaultPermissionPolicy(pdd);
+  PermissionPolicy after = before;
+  after.agent.goodwill_cap[GoodwillCause::kDelivery] = core::Money::Yuan(8);
+  const orders::Actor agent{"a1", "s1", Role::kAgent, Department::kPreSales};
+  const orders::Actor lead{"l1", "s1", Role::kLead, Department::kPreSales};
+  EXPECT_EQ(UpdatePolicy(repo, agent, before, after, pdd, kNow).code(),
+            core::Code::kPermissionDenied);
+  PermissionPolicy bad = after;
+  bad.agent.small_payments_per_order = 9;
+  EXPECT_EQ(UpdatePolicy(repo, lead, before, bad, pdd, kNow).field(),
+            "agent.small_payments_per_order");
+  EXPECT_TRUE(audit.Records().empty());
+  ASSERT_TRUE(UpdatePolicy(repo, lead, before, after, pdd, kNow).ok());
+  auto stored = repo.GetPolicy("s1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->updated_by, "l1");
+  EXPECT_EQ((*stored)->json, PermissionPolicyToJson(after));
+  EXPECT_NE((*stored)->json.find(R"("goodwill_caps":{"delivery":"8.00")"), std::string::npos);
+  auto recs = audit.Query("s1");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].action, "policy.update");
+  EXPECT_EQ(recs[0].entity_type, "policy");
+  EXPECT_EQ(recs[0].entity_id, "s1");
+  EXPECT_NE(recs[0].before_json.find(R"("delivery":"5.00")"), std::string::npos);
+  EXPECT_NE(recs[0].after_json.find(R"("delivery":"8.00")"), std::string::npos);
+  EXPECT_FALSE(repo.GetPolicy("s2")->has_value());
 }
 
 }  // namespace

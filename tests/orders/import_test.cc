@@ -83,6 +83,46 @@ TEST(Import, MalformedRowsAreReportedWithLineAndSkipped) {
   }
 }
 
+TEST(Import, OneBadItemRejectsTheWholeMultiItemOrder) {
+  const BadRow rows[] = {
+      {"qty.negative in the second item",
+       "m1,buyer1,SKU-A|SKU-B,杯子|盖子,1|-1,12.30|2.00,5,paid,广东省,深圳市,南山区,x,张三,"
+       "13800138000,,\n",
+       "qty", "不能为负数"},
+      {"money.bad_format in the second item",
+       "m2,buyer1,SKU-A|SKU-B,杯子|盖子,1|1,12.30|12.3.4,5,paid,广东省,深圳市,南山区,x,张三,"
+       "13800138000,,\n",
+       "unit_price", "12.3.4"},
+      {"lists of different lengths",
+       "m3,buyer1,SKU-A|SKU-B,杯子|盖子,1,12.30|2.00,5,paid,广东省,深圳市,南山区,x,张三,"
+       "13800138000,,\n",
+       "sku", "项数必须相同"},
+  };
+  for (const auto& bad : rows) {
+    SCOPED_TRACE(bad.rule);
+    auto r = ParseOrdersCsv(std::string(kHeader) + bad.row + Row("g1"));
+    ASSERT_EQ(r.orders.size(), 1u);  // no order with only its good item
+    EXPECT_EQ(r.orders[0].id, "g1");
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_EQ(r.errors[0].line, 2);
+    EXPECT_EQ(r.errors[0].field, bad.field);
+    EXPECT_NE(r.errors[0].message.find(bad.message_part), std::string::npos)
+        << r.errors[0].ToString();
+  }
+}
+
+TEST(Import, RowsNamingAnotherShopAreRefusedNotMoved) {
+  auto r = ParseOrdersCsv("order_id,shop,buyer,sku,qty,unit_price\na1,s1,b,A,1,1\na2,s2,b,A,1,1\n",
+                          {.shop_id = "s1"});
+  ASSERT_EQ(r.orders.size(), 2u);
+  KeepShop(r, "s1");
+  ASSERT_EQ(r.orders.size(), 1u);
+  EXPECT_EQ(r.orders[0].id, "a1");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].order_id, "a2");
+  EXPECT_EQ(r.errors[0].field, "shop");
+}
+
 TEST(Import, DuplicateOrderIdKeepsFirstAndReportsLater) {
   auto r = ParseOrdersCsv(std::string(kHeader) + Row("o1") + Row("o2") + Row("o1", "9"));
   ASSERT_EQ(r.orders.size(), 2u);

@@ -2,6 +2,7 @@
 // their audit rows, shop scoping, cursors, and readers seeing only committed data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "store/store.h"
@@ -393,6 +394,198 @@ TEST(OrdersRepo, OrderQueryFiltersAndPages) {
     EXPECT_TRUE(p4.items.empty());
     return core::Status::Ok();
   });
+}
+
+TEST(OrdersRepo, ShopPolicyIsStoredWithItsAuditAndScopedToTheShop) {
+  Fixture f;
+  const auto pdd = aftersales::DefaultProfile(core::Platform::kPdd).aftersales;
+  const auto before = aftersales::DefaultPermissionPolicy(pdd);
+  auto after = before;
+  after.agent.goodwill_cap[aftersales::GoodwillCause::kDelivery] = core::Money::Yuan(8);
+  after.gift_thresholds = {{core::Money::Yuan(199), "SOCKS-GIFT"}};
+  Actor lead{"u2", "s1", Role::kLead, orders::Department::kPreSales};
+  const auto now = At("2026-03-05T10:00:00+08:00");
+  ASSERT_TRUE(f.Write([&](OrdersDb& db) {
+                 return aftersales::UpdatePolicy(db.policies(), lead, before, after, pdd, now);
+               }).ok());
+  // A failing job stores neither the new policy nor its audit row.
+  auto changed = after;
+  changed.agent.price_protect_days = 7;
+  EXPECT_FALSE(f.store
+                   ->WriteNow([&]() -> core::Status {
+                     KEFU_TRY(aftersales::UpdatePolicy(f.repo->Writer().policies(), lead, after,
+                                                       changed, pdd, now));
+                     return core::Internal("the caller fails after the update");
+                   })
+                   .ok());
+  (void)f.repo->Read([&](OrdersDb& db) {
+    auto got = db.policies().GetPolicy("s1");
+    EXPECT_TRUE(got.ok() && got->has_value());
+    if (got.ok() && *got) {
+      EXPECT_EQ((*got)->json, aftersales::PermissionPolicyToJson(after));
+      EXPECT_EQ((*got)->updated_by, "u2");
+      EXPECT_EQ((*got)->updated_at, now);
+    }
+    auto other = db.policies().GetPolicy("s2");
+    EXPECT_TRUE(other.ok() && !other->has_value());
+    return core::Status::Ok();
+  });
+  auto audit = f.Audit("s1");
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "policy.update");
+  EXPECT_EQ(audit[0].after_json, aftersales::PermissionPolicyToJson(after));
+  EXPECT_TRUE(f.Audit("s2").empty());
+}
+
+// The `kefu import orders` path on a malformed file: only complete good orders are stored, each
+// with every item, its audit row and its review entry; the bad rows leave nothing behind.
+TEST(OrdersRepo, MalformedFileStoresOnlyCompleteGoodOrders) {
+  Fixture f;
+  core::ManualClock clock(At("2026-03-05T15:30:00+08:00"));
+  const std::string csv =
+      "order_id,buyer,sku,qty,unit_price,status,province,city,district,detail,recipient,phone\n"
+      "g1,b1,A|B,1|2,10.00|1.50,paid,广东省,深圳市,南山区,x,张三,13800138000\n"
+      "bad-money,b2,A,1,12.3.4,paid,广东省,深圳市,南山区,x,张三,13800138000\n"
+      "bad-qty,b3,A|B,1|-2,10|1,paid,广东省,深圳市,南山区,x,张三,13800138000\n"
+      "g2,b4,A,3,10,to_ship,广东省,深圳市,南山区,x,张三,13800138000\n"
+      "g1,b5,A,1,10,paid,广东省,深圳市,南山区,x,张三,13800138000\n"
+      "short,b6,A\n";
+  auto parsed = orders::ParseOrdersCsv(csv, {.shop_id = "s1"});
+  ASSERT_EQ(parsed.orders.size(), 2u);
+  std::vector<int> lines;
+  for (const auto& e : parsed.errors) lines.push_back(e.line);
+  EXPECT_EQ(lines, (std::vector<int>{3, 4, 6, 7}));
+  Actor cli{"cli", "s1", Role::kOwner, orders::Department::kPreSales};
+  ASSERT_TRUE(f.Write([&](OrdersDb& db) -> core::Status {
+                 KEFU_TRY(db.PutCatalogItem("s1", {"A", "杯子", 100, core::Money(1000)}));
+                 KEFU_TRY(db.PutCatalogItem("s1", {"B", "盖子", 100, core::Money(150)}));
+                 orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
+                                          clock, core::TimeZone::Fixed(480), {});
+                 return db.WithBulkCache(
+                     [&] { return svc.ImportAndReview(cli, parsed.orders).status(); });
+               }).ok());
+  (void)f.repo->Read([&](OrdersDb& db) {
+    auto all = db.orders().List("s1");
+    EXPECT_EQ(all.size(), 2u);
+    auto g1 = db.orders().Get("s1", "g1");
+    EXPECT_TRUE(g1.ok());
+    if (g1.ok()) {
+      EXPECT_EQ(g1->items.size(), 2u);
+      EXPECT_EQ(g1->goods_total, core::Money(1300));
+      EXPECT_EQ(g1->buyer, "b1");  // the first row wins; the duplicate was skipped
+    }
+    for (const char* id : {"bad-money", "bad-qty", "short"})
+      EXPECT_EQ(db.orders().Get("s1", id).status().code(), core::Code::kNotFound) << id;
+    auto reviews = db.reviews().List("s1");
+    EXPECT_EQ(reviews.size(), 2u);
+    for (const auto& e : reviews) EXPECT_EQ(e.bucket, orders::ReviewBucket::kPending) << e.order_id;
+    return core::Status::Ok();
+  });
+  std::vector<std::string> actions;
+  for (const auto& r : f.Audit("s1")) actions.push_back(r.action + ":" + r.entity_id);
+  std::sort(actions.begin(), actions.end());
+  EXPECT_EQ(actions, (std::vector<std::string>{"order.import:g1", "order.import:g2",
+                                               "review.run:g1", "review.run:g2"}));
+}
+
+// The review of an import reserves stock together with the orders already waiting in the queue.
+TEST(OrdersRepo, ImportedOrdersAreReviewedWithTheWaitingOnes) {
+  Fixture f;
+  core::ManualClock clock(At("2026-03-05T15:30:00+08:00"));
+  Actor cli{"cli", "s1", Role::kOwner, orders::Department::kPreSales};
+  auto order = [](std::string id, const char* paid) {
+    Order o = FullOrder(std::move(id));
+    o.status = orders::OrderStatus::kPaid;
+    o.group.reset();
+    o.campaign = orders::Campaign::kNone;
+    o.remark.clear();
+    o.flag = orders::FlagColor::kNone;
+    o.flag_note.clear();
+    o.items = {{"SKU-A", "连衣裙", 3, core::Money(5990)}};
+    o.paid_at = At(paid);
+    return o;
+  };
+  auto import = [&](std::vector<Order> batch) {
+    return f.Write([&](OrdersDb& db) -> core::Status {
+      orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(), clock,
+                               core::TimeZone::Fixed(480), {});
+      return svc.ImportAndReview(cli, std::move(batch)).status();
+    });
+  };
+  ASSERT_TRUE(f.Write([&](OrdersDb& db) {
+                 return db.PutCatalogItem("s1", {"SKU-A", "连衣裙", 5, core::Money(5990)});
+               }).ok());
+  ASSERT_TRUE(import({order("first", "2026-03-05T09:00:00+08:00")}).ok());
+  // Paid earlier than the waiting order: it gets the stock, and the waiting one runs short.
+  ASSERT_TRUE(import({order("earlier", "2026-03-05T08:00:00+08:00")}).ok());
+  (void)f.repo->Read([&](OrdersDb& db) {
+    EXPECT_EQ(db.reviews().Get("s1", "earlier")->bucket, orders::ReviewBucket::kPending);
+    EXPECT_EQ(db.reviews().Get("s1", "first")->bucket, orders::ReviewBucket::kOutOfStock);
+    return core::Status::Ok();
+  });
+}
+
+// The server's sweep over SQLite with a manual clock: 拼团 24 h and a platform deadline.
+TEST(OrdersRepo, SweepExpiresGroupsAndAppliesDeadlinesAsTimePasses) {
+  Fixture f;
+  const auto paid = At("2026-03-05T10:00:00+08:00");
+  core::ManualClock clock(paid + std::chrono::hours(1));
+  const auto pdd = aftersales::DefaultProfile(core::Platform::kPdd);
+  Actor system{"system", "s1", Role::kOwner, orders::Department::kPreSales};
+  Order group = FullOrder("grp");
+  group.paid_at = paid;  // FullOrder is a waiting 拼团 (group_pending)
+  Order other = FullOrder("grp-other-shop", "s2");
+  other.paid_at = paid;
+  std::string case_id;
+  ASSERT_TRUE(f.Write([&](OrdersDb& db) -> core::Status {
+                 KEFU_TRY(db.orders().Insert({group, other}, {}));
+                 aftersales::AftersalesService cases(db.cases(), clock, pdd.aftersales);
+                 aftersales::NewCase in;
+                 in.order_id = "grp";
+                 in.buyer = "买家甲";
+                 in.type = aftersales::CaseType::kRefundOnly;
+                 in.reason_code = "ordered_wrong";
+                 in.amount = core::Money(1000);
+                 in.order_shipped = false;
+                 KEFU_ASSIGN_OR_RETURN(auto c, cases.Open(system, in));
+                 case_id = c.id;
+                 return core::Status::Ok();
+               }).ok());
+  auto sweep = [&] {
+    std::pair<size_t, size_t> changed{0, 0};
+    EXPECT_TRUE(f.Write([&](OrdersDb& db) -> core::Status {
+                   aftersales::AftersalesService cases(db.cases(), clock, pdd.aftersales);
+                   KEFU_ASSIGN_OR_RETURN(auto a, cases.ApplyDeadlines(system));
+                   orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
+                                            clock, core::TimeZone::Fixed(480), pdd.orders);
+                   KEFU_ASSIGN_OR_RETURN(auto b, svc.ExpireGroups(system));
+                   changed = {a.size(), b.size()};
+                   return core::Status::Ok();
+                 }).ok());
+    return changed;
+  };
+  EXPECT_EQ(sweep(), (std::pair<size_t, size_t>{0, 0}));
+  clock.Set(paid + std::chrono::hours(24) + std::chrono::seconds(59));
+  // 拼多多's unshipped refund went through after 24 h (case opened 1 h after payment: not yet);
+  // the group expired at paid + 24 h.
+  EXPECT_EQ(sweep(), (std::pair<size_t, size_t>{0, 1}));
+  clock.Set(paid + std::chrono::hours(25));
+  EXPECT_EQ(sweep(), (std::pair<size_t, size_t>{1, 0}));
+  EXPECT_EQ(sweep(), (std::pair<size_t, size_t>{0, 0}));  // nothing is applied twice
+  (void)f.repo->Read([&](OrdersDb& db) {
+    EXPECT_EQ(db.orders().Get("s1", "grp")->status, orders::OrderStatus::kClosed);
+    EXPECT_EQ(db.orders().Get("s2", "grp-other-shop")->status,
+              orders::OrderStatus::kGroupPending);  // another shop's sweep
+    auto c = db.cases().Get("s1", case_id);
+    EXPECT_TRUE(c.ok() && c->state == aftersales::CaseState::kRefunded && c->auto_resolved);
+    EXPECT_TRUE(db.cases().ListOpen("s1").empty());
+    EXPECT_EQ(db.cases().List("s1").size(), 1u);
+    return core::Status::Ok();
+  });
+  std::vector<std::string> actions;
+  for (const auto& r : f.Audit("s1")) actions.push_back(r.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"case.deadline_refunded",
+                                               "order.group_expired_refund", "case.open"}));
 }
 
 }  // namespace

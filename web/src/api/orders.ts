@@ -88,6 +88,8 @@ export interface AftersalesCase {
   state_zh: string;
   final: boolean;
   created_at: string;
+  next_followup_at?: string | null;
+  followups?: { at: string; actor: string; note: string }[];
   return_tracking_no: string;
   note: string;
   auto_resolved: boolean;
@@ -217,6 +219,10 @@ export const listCases = (q: { shop?: string; state?: string; order_id?: string;
   http.get<{ items: AftersalesCase[] }>(`${v1}/aftersales/cases`, { query: q });
 export const openCase = (body: { order_id: string; type: string; reason: string; amount?: string; problem?: string; note?: string }, shop?: string) =>
   http.post<AftersalesCase>(`${v1}/aftersales/cases`, body, { query: { shop } });
+export type ReturnCondition = 'intact' | 'damaged' | 'wrong_item' | 'missing_parts';
+// Warehouse registration: the parcel's return tracking number finds its case.
+export const registerReturn = (trackingNo: string, condition: ReturnCondition, shop?: string) =>
+  http.post<AftersalesCase>(`${v1}/aftersales/returns`, { tracking_no: trackingNo, condition }, { query: { shop } });
 export const caseEvent = (id: string, body: { event: string; text?: string; carrier?: string; condition?: string }, shop?: string) =>
   http.post<AftersalesCase>(`${v1}/aftersales/cases/${enc(id)}/events`, body, { query: { shop } });
 

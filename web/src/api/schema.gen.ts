@@ -1052,6 +1052,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The shop's permission policy (what an agent may give without a lead), the platform's defaults it started from (config/platforms/<p>.toml [aftersales.permissions]) and the platform's hard limits, which no policy can raise. Everyone in the shop may read it. */
+        get: operations["getPermissionPolicy"];
+        /** @description Leads and owners (403 for agents). Fields present change the policy: agent and lead merge field by field, a role's goodwill_caps replaces its causes (a cause left out needs a lead), gift_thresholds, gift_table and price_protect_excluded are replaced whole. 400 names the field of an unknown key, a wrong type, a float or bad amount, or a value beyond the platform's limits. Stored with a policy.update audit row; it applies to the next request. */
+        put: operations["putPermissionPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1654,6 +1672,88 @@ export interface components {
             before?: unknown;
             /** @description the entity after */
             after?: unknown;
+        };
+        /** @description What one role may do without a lead; amounts in yuan as "5.00", caps inclusive. */
+        RoleLimits: {
+            /** @description anything within the platform's hard limits */
+            unlimited: boolean;
+            /** @description 满赠 top-up when the order is within this of a threshold */
+            gift_topup_gap: string;
+            /** @description 退差价 when the price was lowered within this many days after delivery */
+            price_protect_days: number;
+            /** @description 小额补偿 cap per cause; a cause left out needs a lead */
+            goodwill_caps: {
+                delivery?: string;
+                campaign?: string;
+                warehouse?: string;
+                product?: string;
+                buyer?: string;
+            };
+            /** @description 小额打款 per payment */
+            small_payment_cap: string;
+            /** @description 小额打款 this role may make on one order (0 = the platform's limit only) */
+            small_payments_per_order: number;
+            /** @description 小额收款 (shipping difference) per collection */
+            small_collection_cap: string;
+        };
+        RoleLimitsInput: {
+            unlimited?: boolean;
+            gift_topup_gap?: string;
+            price_protect_days?: number;
+            goodwill_caps?: {
+                [key: string]: string;
+            };
+            small_payment_cap?: string;
+            small_payments_per_order?: number;
+            small_collection_cap?: string;
+        };
+        GiftThreshold: {
+            /** @description 满赠 threshold (goods total */
+            threshold: string;
+            gift_sku: string;
+        };
+        PermissionPolicy: {
+            agent: components["schemas"]["RoleLimits"];
+            lead: components["schemas"]["RoleLimits"];
+            gift_thresholds: components["schemas"]["GiftThreshold"][];
+            /** @description item SKU -> the gift SKUs an agent may give for a price objection */
+            gift_table: {
+                [key: string]: string[];
+            };
+            /** @description a shop-wide 大促 runs now */
+            campaign_active: boolean;
+            /** @description warn when gifts are added during a campaign */
+            campaign_gift_warning: boolean;
+            /** @description orders with these campaign tags get no 退差价 without a lead */
+            price_protect_excluded: ("big_sale" | "flash_sale")[];
+        };
+        PermissionPolicyInput: {
+            agent?: components["schemas"]["RoleLimitsInput"];
+            lead?: components["schemas"]["RoleLimitsInput"];
+            gift_thresholds?: components["schemas"]["GiftThreshold"][];
+            gift_table?: {
+                [key: string]: string[];
+            };
+            campaign_active?: boolean;
+            campaign_gift_warning?: boolean;
+            price_protect_excluded?: ("big_sale" | "flash_sale")[];
+        };
+        PolicyView: {
+            shop: string;
+            platform: string;
+            policy: components["schemas"]["PermissionPolicy"];
+            defaults: components["schemas"]["PermissionPolicy"];
+            platform_limits: {
+                /** @description 0 = no limit */
+                small_payments_per_order: number;
+                /** @description per payment; "0.00" = no cap */
+                small_payment_cap: string;
+            };
+            /** @description false while the shop uses the platform's defaults */
+            customized: boolean;
+            updated_at: string | null;
+            updated_by: string;
+            updated_by_name: string;
         };
     };
     responses: {
@@ -3707,7 +3807,7 @@ export interface operations {
                 shop?: components["parameters"]["Shop"];
                 actor?: string;
                 action?: string;
-                entity_type?: "order" | "review" | "case" | "compensation" | "approval" | "compliance_word" | "template";
+                entity_type?: "order" | "review" | "case" | "compensation" | "approval" | "compliance_word" | "template" | "policy";
                 entity_id?: string;
                 from?: string;
                 to?: string;
@@ -3735,6 +3835,62 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    getPermissionPolicy: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy in force now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    putPermissionPolicy: {
+        parameters: {
+            query?: {
+                /** @description the shop (default the user's first); another shop's data is a 404 */
+                shop?: components["parameters"]["Shop"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PermissionPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description The saved policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };

@@ -27,7 +27,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'templates', name: 'templates', component: () => import('@/views/templates/index.vue'), meta: { title: 'layout.nav.templates', roles: ALL, nav: true } },
   { path: 'compliance', name: 'compliance', component: () => import('@/views/compliance/index.vue'), meta: { title: 'layout.nav.compliance', roles: ALL, nav: true } },
   { path: 'team', name: 'team', component: soon, meta: { title: 'layout.nav.team', roles: LEADS, nav: true } },
-  { path: 'settings', name: 'settings', component: soon, meta: { title: 'layout.nav.settings', roles: ['owner'], nav: true } },
+  { path: 'settings', name: 'settings', component: () => import('@/views/settings/index.vue'), meta: { title: 'layout.nav.settings', roles: LEADS, nav: true } },
 ];
 
 export const routes: RouteRecordRaw[] = [

@@ -74,6 +74,13 @@ export const useOrdersStore = defineStore('orders', () => {
     if (i >= 0) cases.value[i] = c;
     return c;
   }
+  async function registerReturn(trackingNo: string, condition: api.ReturnCondition) {
+    const c = await api.registerReturn(trackingNo, condition, shopId.value);
+    const i = cases.value.findIndex((x) => x.id === c.id);
+    if (i >= 0) cases.value[i] = c;
+    else cases.value.unshift(c);
+    return c;
+  }
   async function loadApprovals(state = 'pending') {
     approvals.value = (await guard(() => api.listApprovals({ shop: shopId.value, state }))).items;
   }
@@ -95,6 +102,6 @@ export const useOrdersStore = defineStore('orders', () => {
   return {
     shopId, orders, ordersNext, review, reviewAt, catalog, cases, approvals, audit, auditNext, loading,
     loadOrders, buyerOrders, orderDetail, loadReview, rerunReview, loadCatalog, fixSku, approve, intercept,
-    importText, loadCases, caseEvent, loadApprovals, decide, compensate, loadAudit, auditCsv,
+    importText, loadCases, caseEvent, registerReturn, loadApprovals, decide, compensate, loadAudit, auditCsv,
   };
 });
