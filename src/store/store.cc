@@ -302,7 +302,7 @@ sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err
                     SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     *err = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
+    sqlite3_close_v2(db);
     return nullptr;
   }
   sqlite3_busy_timeout(db, 5000);
@@ -369,10 +369,10 @@ struct Store::Impl {
     upd_conv = Stmt(); ins_event = Stmt();
     begin = Stmt(); commit = Stmt(); rollback = Stmt(); savepoint = Stmt(); release = Stmt();
     rollback_to = Stmt();
-    for (auto* r : all_readers) sqlite3_close(r);
-    if (checkpoint_db) sqlite3_close(checkpoint_db);
+    for (auto* r : all_readers) sqlite3_close_v2(r);
+    if (checkpoint_db) sqlite3_close_v2(checkpoint_db);
     if (wal_fd >= 0) ::close(wal_fd);
-    if (writer) sqlite3_close(writer);
+    if (writer) sqlite3_close_v2(writer);
   }
 
   sqlite3* AcquireReader() {
