@@ -93,7 +93,8 @@ std::string ToUtf8(std::u32string_view s) { return text::EncodeUtf8(s); }
 
 Analyzer::Analyzer(const Lexicon& lexicon,
                    const std::vector<std::vector<std::string>>& extra_synonyms,
-                   const std::vector<std::string>& extra_words) {
+                   const std::vector<std::string>& extra_words, bool sub_words)
+    : sub_words_(sub_words) {
   constexpr double kDefaultFreq = 1000;  // synonym/stop/product words without a count
   std::map<std::u32string, double> freq;
   auto add = [&](const std::string& w, double f) {
@@ -145,6 +146,7 @@ Analyzer::Analyzer(const Lexicon& lexicon,
     storage_.push_back(w);
     std::u32string_view key = storage_.back();
     logp_[key] = static_cast<float>(std::log(p));
+    if (f > 0) shop_words_.insert(key);
     max_len_ = std::max(max_len_, key.size());
   }
   // Unknown single characters: rarer than any listed word.
@@ -197,11 +199,11 @@ void Analyzer::Segment(std::u32string_view run, std::vector<std::u32string_view>
 
 void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* words,
                         std::vector<bool>* is_number,
-                        std::vector<std::u32string>* cjk_streams) const {
+                        std::vector<std::u32string>* cjk_streams, bool canonical) const {
   std::u32string s = CollapseAnotA(NormalizeToCodePoints(text));
   auto emit = [&](std::u32string_view w, bool number, std::u32string* stream) {
     if (stop_.count(w)) return;
-    auto it = canon_.find(w);
+    auto it = canonical ? canon_.find(w) : canon_.end();
     std::u32string_view c = it == canon_.end() ? w : it->second;
     if (stop_.count(c)) return;
     words->emplace_back(c);
@@ -218,7 +220,19 @@ void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* word
       seg.clear();
       Segment(std::u32string_view(s).substr(i, j - i), &seg);
       std::u32string stream;
-      for (auto w : seg) emit(w, false, &stream);
+      for (auto w : seg) {
+        emit(w, false, &stream);
+        if (!sub_words_ || w.size() < 3) continue;
+        // A compound hides its parts from the index (改地址 vs 地址); its dictionary sub-words
+        // count as words too (as a search engine's fine-grained mode does). The stream keeps
+        // the compound only, so the character n-grams are not counted twice.
+        for (size_t a = 0; a < w.size(); ++a) {
+          for (size_t len = 2; a + len <= w.size() && len < w.size(); ++len) {
+            auto sub = w.substr(a, len);
+            if (shop_words_.count(sub)) emit(sub, false, nullptr);
+          }
+        }
+      }
       if (!stream.empty()) cjk_streams->push_back(std::move(stream));
     } else if (IsDigit(c)) {
       while (j < s.size() && (IsDigit(s[j]) || s[j] == '.')) ++j;
@@ -256,6 +270,25 @@ std::vector<Term> Analyzer::Analyze(std::string_view text) const {
     for (size_t k = 0; k < st.size(); ++k) add(TermKind::kUnigram, std::u32string_view(st).substr(k, 1));
   }
   return terms;
+}
+
+std::vector<std::pair<std::string, int>> Analyzer::Ngrams(std::string_view text,
+                                                          bool canonical) const {
+  std::vector<std::u32string> words;
+  std::vector<bool> is_number;
+  std::vector<std::u32string> streams;
+  Tokenize(text, &words, &is_number, &streams, canonical);
+  std::unordered_map<std::string, int> counts;
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (!words[k].empty() && !text::IsHan(words[k][0])) ++counts[ToUtf8(words[k])];
+  }
+  for (const auto& st : streams) {
+    std::u32string_view v(st);
+    for (size_t n = 1; n <= 3; ++n) {
+      for (size_t k = 0; k + n <= v.size(); ++k) ++counts[ToUtf8(v.substr(k, n))];
+    }
+  }
+  return {counts.begin(), counts.end()};
 }
 
 double Analyzer::Rarity(std::string_view utf8_word) const {

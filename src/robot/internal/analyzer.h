@@ -38,8 +38,10 @@ uint32_t IntentMask(std::u32string_view s);
 // Immutable after construction; all methods are const and thread-safe.
 class Analyzer {
  public:
+  // With `sub_words`, a word of three or more characters also yields the dictionary words of
+  // two or more characters of shop talk inside it (发货地址 -> 发货, 地址; 申请退款 -> 申请, 退款).
   Analyzer(const Lexicon& lexicon, const std::vector<std::vector<std::string>>& extra_synonyms,
-           const std::vector<std::string>& extra_words);
+           const std::vector<std::string>& extra_words, bool sub_words = true);
 
   // IntentMask of the normalised `text`.
   uint32_t Intent(std::string_view text) const;
@@ -50,13 +52,17 @@ class Analyzer {
   double Rarity(std::string_view utf8_word) const;
   // The canonical non-stopword words of `text`, in order.
   std::vector<std::string> Words(std::string_view text) const;
+  // Character n-gram keys (n = 1..3 within each Chinese run, whole Latin and number words) of
+  // `text` after stopwords, with their counts; canonical (synonyms applied) or as written.
+  std::vector<std::pair<std::string, int>> Ngrams(std::string_view text, bool canonical) const;
 
  private:
   void AddWord(std::u32string_view w, double freq);
   void Segment(std::u32string_view run, std::vector<std::u32string_view>* out) const;
   // Canonical words (stopwords removed) and, per CJK run, the joined canonical string.
   void Tokenize(std::string_view text, std::vector<std::u32string>* words,
-                std::vector<bool>* is_number, std::vector<std::u32string>* cjk_streams) const;
+                std::vector<bool>* is_number, std::vector<std::u32string>* cjk_streams,
+                bool canonical = true) const;
 
   std::deque<std::u32string> storage_;  // owns the keys the views below point into
   std::unordered_map<std::u32string_view, float> logp_;
@@ -64,6 +70,8 @@ class Analyzer {
   std::unordered_set<std::u32string_view> stop_;
   size_t max_len_ = 1;
   float unknown_logp_ = -20;
+  bool sub_words_ = true;
+  std::unordered_set<std::u32string_view> shop_words_;  // shop talk (not general words)
   double rarity_scale_ = 20;  // -log p of the rarest word
 };
 
