@@ -166,10 +166,10 @@ struct MatcherOptions {
   // 1 / (1 + exp(-(decision_bias + weights . features))) reaches `answer_confidence`, instead
   // of the threshold rule above (`margin` still applies). Fitted by tests/robot/tune_main.cc
   // (logistic regression on the dev split and cross-validation over the KB's own phrasings).
-  std::vector<double> decision_weights = {2.7725, 4.4511, 1.1999, 1.2586, -0.9430, 1.1123, 0.0132,
-                                          -0.0836, -0.1662, 1.7795, -1.2276, 3.9381, -0.0214,
-                                          -1.7829};
-  double decision_bias = -5.3784;
+  std::vector<double> decision_weights = {4.4994, 4.3096, 1.8982, 2.1969, -1.3898, 0.5339, -0.2428,
+                                          -0.5261, -0.6482, 2.3938, -2.2243, 1.9132, 0.6889,
+                                          -1.4017};
+  double decision_bias = -6.4974;
   double answer_confidence = 0.63;
 };
 
