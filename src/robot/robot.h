@@ -166,11 +166,11 @@ struct MatcherOptions {
   // 1 / (1 + exp(-(decision_bias + weights . features))) reaches `answer_confidence`, instead
   // of the threshold rule above (`margin` still applies). Fitted by tests/robot/tune_main.cc
   // (logistic regression on the dev split and cross-validation over the KB's own phrasings).
-  std::vector<double> decision_weights = {4.4994, 4.3096, 1.8982, 2.1969, -1.3898, 0.5339, -0.2428,
-                                          -0.5261, -0.6482, 2.3938, -2.2243, 1.9132, 0.6889,
-                                          -1.4017};
-  double decision_bias = -6.4974;
-  double answer_confidence = 0.63;
+  std::vector<double> decision_weights = {4.0924, 5.4013, 1.9626, 1.2110, -1.2476, 0.7024, -0.2388,
+                                          -0.8129, -0.7656, 2.9547, -1.5439, 2.0210, -0.1293,
+                                          -2.1909};
+  double decision_bias = -6.0217;
+  double answer_confidence = 0.55;
 };
 
 struct Candidate {

@@ -28,6 +28,8 @@ std::u32string NormalizeToCodePoints(std::string_view text);
 std::string ToUtf8(std::u32string_view s);
 // Drops the first "A不" / "A没" of an A-not-A question (包不包邮 -> 包邮, 有没有 -> 有).
 std::u32string CollapseAnotA(std::u32string s);
+// Drops a final 不/没 that ends a Chinese run of three or more characters (包邮不 -> 包邮).
+std::u32string DropTrailingNegation(std::u32string s);
 
 // Question kinds (IntentMask bits): when, how much/many, how, where, which/what, why.
 inline constexpr uint32_t kIntentWhen = 1, kIntentAmount = 2, kIntentHow = 4, kIntentWhere = 8,
