@@ -112,8 +112,7 @@ std::string ToUtf8(std::u32string_view s) { return text::EncodeUtf8(s); }
 
 Analyzer::Analyzer(const Lexicon& lexicon,
                    const std::vector<std::vector<std::string>>& extra_synonyms,
-                   const std::vector<std::string>& extra_words, bool sub_words)
-    : sub_words_(sub_words) {
+                   const std::vector<std::string>& extra_words) {
   constexpr double kDefaultFreq = 1000;  // synonym/stop/product words without a count
   std::map<std::u32string, double> freq;
   auto add = [&](const std::string& w, double f) {
@@ -165,7 +164,6 @@ Analyzer::Analyzer(const Lexicon& lexicon,
     storage_.push_back(w);
     std::u32string_view key = storage_.back();
     logp_[key] = static_cast<float>(std::log(p));
-    if (f > 0) shop_words_.insert(key);
     max_len_ = std::max(max_len_, key.size());
   }
   // Unknown single characters: rarer than any listed word.
@@ -239,19 +237,7 @@ void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* word
       seg.clear();
       Segment(std::u32string_view(s).substr(i, j - i), &seg);
       std::u32string stream;
-      for (auto w : seg) {
-        emit(w, false, &stream);
-        if (!sub_words_ || w.size() < 3) continue;
-        // A compound hides its parts from the index (改地址 vs 地址); its dictionary sub-words
-        // count as words too (as a search engine's fine-grained mode does). The stream keeps
-        // the compound only, so the character n-grams are not counted twice.
-        for (size_t a = 0; a < w.size(); ++a) {
-          for (size_t len = 2; a + len <= w.size() && len < w.size(); ++len) {
-            auto sub = w.substr(a, len);
-            if (shop_words_.count(sub)) emit(sub, false, nullptr);
-          }
-        }
-      }
+      for (auto w : seg) emit(w, false, &stream);
       if (!stream.empty()) cjk_streams->push_back(std::move(stream));
     } else if (IsDigit(c)) {
       while (j < s.size() && (IsDigit(s[j]) || s[j] == '.')) ++j;

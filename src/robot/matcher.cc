@@ -27,7 +27,7 @@ struct Matcher::Impl {
   Impl(std::vector<FaqEntry> kb_in, const Lexicon& lexicon, MatcherOptions opts)
       : options(std::move(opts)),
         kb(std::move(kb_in)),
-        analyzer(lexicon, options.shop_synonyms, options.product_names, options.sub_words) {}
+        analyzer(lexicon, options.shop_synonyms, options.product_names) {}
 
   struct Doc {
     uint32_t entry;
@@ -437,21 +437,6 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
     }
     return static_cast<double>(best_cos);
   };
-  if (m.options.ngram_rerank > 0 && k > 1) {
-    // The best candidates re-ranked with the n-gram view mixed in: (score + w * centroid
-    // cosine) / (1 + w), still in [0, 1].
-    const double w = m.options.ngram_rerank;
-    const size_t kr = std::min(k, m.options.ngram_candidates);
-    for (size_t i = 0; i < kr; ++i) {
-      auto& [score, entry] = ranked[i];
-      score = (score + w * Dot(qgrams, m.entry_centroid[entry])) / (1 + w);
-    }
-    for (size_t i = kr; i < k; ++i) ranked[i].first /= (1 + w);
-    std::sort(ranked.begin(), ranked.begin() + k, [&](const auto& a, const auto& b) {
-      if (a.first != b.first) return a.first > b.first;
-      return a.second < b.second;
-    });
-  }
   for (size_t i = 0; i < k && i < m.options.max_candidates; ++i) {
     result.candidates.push_back(Candidate{m.kb[ranked[i].second].id, ranked[i].first});
   }

@@ -127,17 +127,12 @@ struct MatcherOptions {
   // Product names the segmenter must keep whole (e.g. "冰丝阔腿裤").
   std::vector<std::string> product_names;
   size_t max_candidates = 3;
-  // Words of three or more characters also count their dictionary sub-words (改地址 -> 地址).
-  bool sub_words = false;
   // The n-gram view (MatchFeatures::ngram...): n-grams of the canonical text (synonyms applied)
   // or of the text as written, single characters weighing `ngram_unigram_weight`, compared
   // over the best `ngram_candidates` entries.
   bool ngram_canonical = true;
   double ngram_unigram_weight = 0.5;
   size_t ngram_candidates = 10;
-  // When > 0, those candidates are re-ranked by (score + ngram_rerank * centroid cosine) /
-  // (1 + ngram_rerank).
-  double ngram_rerank = 0.0;
   // Scoring knobs (tuned on the dev split; see docs/robot.md). Term weights per kind multiply
   // the term's BM25 idf; `beta` > 1 favours covering the buyer's words over the entry's.
   double word_weight = 1.0;

@@ -149,7 +149,7 @@ struct Row {
   size_t pool;
   bool answerable, top_right;
   double score, lead;
-  std::array<double, MatchFeatures::kCount> x;
+  std::vector<double> x;  // MatchFeatures::Values(), plus products when INTER=1 (experiments)
   size_t fold = 0;  // for cross-fitting
 };
 
@@ -186,12 +186,11 @@ Figures CvMixed(const std::vector<Figures>& f) {
   return m;
 }
 
-// The default options with environment overrides, for quick experiments: SUB, CANON (0/1),
+// The default options with environment overrides, for quick experiments: CANON (0/1),
 // BW (bigram weight), UW (unigram weight), BETA, UNK, AW (answer weight), UP (uncovered penalty),
-// NUW (n-gram unigram weight), RR (n-gram re-rank weight).
+// NUW (n-gram unigram weight).
 MatcherOptions EnvOptions() {
   MatcherOptions o;
-  o.sub_words = EnvOr("SUB", o.sub_words);
   o.ngram_canonical = EnvOr("CANON", o.ngram_canonical);
   o.bigram_weight = EnvOr("BW", o.bigram_weight);
   o.unigram_weight = EnvOr("UW", o.unigram_weight);
@@ -200,16 +199,15 @@ MatcherOptions EnvOptions() {
   o.answer_weight = EnvOr("AW", o.answer_weight);
   o.uncovered_penalty = EnvOr("UP", o.uncovered_penalty);
   o.ngram_unigram_weight = EnvOr("NUW", o.ngram_unigram_weight);
-  o.ngram_rerank = EnvOr("RR", o.ngram_rerank);
   return o;
 }
 
 double Sigmoid(double z) { return 1 / (1 + std::exp(-z)); }
 
-std::vector<bool> FeatureMask() {
-  std::vector<bool> use(MatchFeatures::kCount, true);
+std::vector<bool> FeatureMask(size_t k) {
+  std::vector<bool> use(k, true);
   if (const char* f = std::getenv("FEATS")) {
-    use.assign(MatchFeatures::kCount, false);
+    use.assign(k, false);
     for (const char* p = f; *p;) {
       const long i = std::strtol(p, const_cast<char**>(&p), 10);
       if (i >= 0 && static_cast<size_t>(i) < use.size()) use[i] = true;
@@ -224,8 +222,8 @@ std::vector<bool> FeatureMask() {
 // the same in total (the unseen-entry pool UNSEEN_W of that), so the many CV questions do not
 // drown dev. Rows with `skip_fold` set are left out (cross-fitting).
 void Fit(const std::vector<Row>& rows, std::vector<double>* w, double* b, int skip_fold = -1) {
-  const size_t k = MatchFeatures::kCount;
-  const auto use = FeatureMask();
+  const size_t k = rows.empty() ? MatchFeatures::kCount : rows[0].x.size();
+  const auto use = FeatureMask(k);
   std::vector<double> pool_n(kPools, 0);
   std::vector<const Row*> fit;
   for (const auto& r : rows) {
@@ -332,8 +330,16 @@ std::vector<Row> Collect(const std::vector<Pool>& pools, const MatcherOptions& o
     for (const auto& q : p.qs) {
       auto r = m->Match(q.text);
       const std::string top = r.candidates.empty() ? "" : r.candidates[0].faq_id;
+      const auto v = r.features.Values();
+      std::vector<double> x(v.begin(), v.end());
+      if (EnvOr("INTER", 0)) {
+        const size_t base = x.size();
+        for (size_t i = 0; i < base; ++i) {
+          for (size_t j = i; j < base; ++j) x.push_back(x[i] * x[j]);
+        }
+      }
       rows.push_back({pi, q.expect.has_value(), q.expect && top == *q.expect, r.score,
-                      r.features.lead, r.features.Values(), (n++ * 7919) % 5});
+                      r.features.lead, std::move(x), (n++ * 7919) % 5});
     }
   }
   return rows;

@@ -40,10 +40,8 @@ uint32_t IntentMask(std::u32string_view s);
 // Immutable after construction; all methods are const and thread-safe.
 class Analyzer {
  public:
-  // With `sub_words`, a word of three or more characters also yields the dictionary words of
-  // two or more characters of shop talk inside it (发货地址 -> 发货, 地址; 申请退款 -> 申请, 退款).
   Analyzer(const Lexicon& lexicon, const std::vector<std::vector<std::string>>& extra_synonyms,
-           const std::vector<std::string>& extra_words, bool sub_words = true);
+           const std::vector<std::string>& extra_words);
 
   // IntentMask of the normalised `text`.
   uint32_t Intent(std::string_view text) const;
@@ -72,8 +70,6 @@ class Analyzer {
   std::unordered_set<std::u32string_view> stop_;
   size_t max_len_ = 1;
   float unknown_logp_ = -20;
-  bool sub_words_ = true;
-  std::unordered_set<std::u32string_view> shop_words_;  // shop talk (not general words)
   double rarity_scale_ = 20;  // -log p of the rarest word
 };
 
