@@ -161,11 +161,11 @@ struct MatcherOptions {
   // 1 / (1 + exp(-(decision_bias + weights . features))) reaches `answer_confidence`, instead
   // of the threshold rule above (`margin` still applies). Fitted by tests/robot/tune_main.cc
   // (logistic regression on the dev split and cross-validation over the KB's own phrasings).
-  std::vector<double> decision_weights = {4.0924, 5.4013, 1.9626, 1.2110, -1.2476, 0.7024, -0.2388,
-                                          -0.8129, -0.7656, 2.9547, -1.5439, 2.0210, -0.1293,
-                                          -2.1909};
-  double decision_bias = -6.0217;
-  double answer_confidence = 0.55;
+  std::vector<double> decision_weights = {4.2108, 5.4577, 1.9614, 1.2101, -1.2588, 0.7227, -0.2378,
+                                          -0.8315, -0.7810, 2.9514, -1.5656, 1.9916, -0.1982,
+                                          -2.2209};
+  double decision_bias = -6.0311;
+  double answer_confidence = 0.56;
 };
 
 struct Candidate {
