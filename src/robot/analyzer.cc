@@ -49,6 +49,25 @@ std::u32string CollapseAnotA(std::u32string s) {
   return out;
 }
 
+std::u32string DropTrailingNegation(std::u32string s) {
+  // 包邮不 / 有货没 / 能补差价不: a final 不 or 没 after a clause asks yes or no (like 吗); read as
+  // a word it would negate the question. Only at the end of a Chinese run of three or more.
+  std::u32string out;
+  out.reserve(s.size());
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool han = text::IsHan(s[i]);
+    const bool ends_run = han && (i + 1 == s.size() || !text::IsHan(s[i + 1]));
+    if (ends_run && run >= 2 && (s[i] == U'不' || s[i] == U'没')) {
+      run = 0;
+      continue;
+    }
+    run = han ? run + 1 : 0;
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
 uint32_t IntentMask(std::u32string_view s) {
   // What kind of answer the buyer wants, from the question words (a coarse, fixed list; the
   // words are matched in the normalised text, so segmentation does not matter).
@@ -197,11 +216,11 @@ void Analyzer::Segment(std::u32string_view run, std::vector<std::u32string_view>
 
 void Analyzer::Tokenize(std::string_view text, std::vector<std::u32string>* words,
                         std::vector<bool>* is_number,
-                        std::vector<std::u32string>* cjk_streams) const {
-  std::u32string s = CollapseAnotA(NormalizeToCodePoints(text));
+                        std::vector<std::u32string>* cjk_streams, bool canonical) const {
+  std::u32string s = DropTrailingNegation(CollapseAnotA(NormalizeToCodePoints(text)));
   auto emit = [&](std::u32string_view w, bool number, std::u32string* stream) {
     if (stop_.count(w)) return;
-    auto it = canon_.find(w);
+    auto it = canonical ? canon_.find(w) : canon_.end();
     std::u32string_view c = it == canon_.end() ? w : it->second;
     if (stop_.count(c)) return;
     words->emplace_back(c);
@@ -256,6 +275,25 @@ std::vector<Term> Analyzer::Analyze(std::string_view text) const {
     for (size_t k = 0; k < st.size(); ++k) add(TermKind::kUnigram, std::u32string_view(st).substr(k, 1));
   }
   return terms;
+}
+
+std::vector<std::pair<std::string, int>> Analyzer::Ngrams(std::string_view text,
+                                                          bool canonical) const {
+  std::vector<std::u32string> words;
+  std::vector<bool> is_number;
+  std::vector<std::u32string> streams;
+  Tokenize(text, &words, &is_number, &streams, canonical);
+  std::unordered_map<std::string, int> counts;
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (!words[k].empty() && !text::IsHan(words[k][0])) ++counts[ToUtf8(words[k])];
+  }
+  for (const auto& st : streams) {
+    std::u32string_view v(st);
+    for (size_t n = 1; n <= 3; ++n) {
+      for (size_t k = 0; k + n <= v.size(); ++k) ++counts[ToUtf8(v.substr(k, n))];
+    }
+  }
+  return {counts.begin(), counts.end()};
 }
 
 double Analyzer::Rarity(std::string_view utf8_word) const {

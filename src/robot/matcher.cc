@@ -9,12 +9,19 @@
 // same on a 4-entry and a 10,000-entry knowledge base, so one threshold can decide abstention.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <unordered_map>
 
 #include "robot/internal/analyzer.h"
 #include "robot/robot.h"
 
 namespace kefu::robot {
+namespace {
+// A sparse vector: (id, weight) sorted by id.
+using Sparse = std::vector<std::pair<uint32_t, float>>;
+// A CJK character as an n-gram key (UTF-8, 3 bytes), as opposed to a bigram or a Latin word.
+bool IsCharGram(const std::string& g) { return g.size() == 3 && static_cast<unsigned char>(g[0]) >= 0xE0; }
+}  // namespace
 
 struct Matcher::Impl {
   Impl(std::vector<FaqEntry> kb_in, const Lexicon& lexicon, MatcherOptions opts)
@@ -55,7 +62,124 @@ struct Matcher::Impl {
   std::vector<std::string_view> doc_text;
   std::vector<uint32_t> entry_intent;  // entry -> union of its phrasings' IntentMask
   double unknown_idf = 0;
+
+  // The n-gram view: unit-length TF-IDF vectors (sorted by n-gram id) per phrasing and per
+  // entry (the normalised sum of its phrasings' vectors).
+  std::unordered_map<std::string, uint32_t> ngram_ids;
+  std::vector<float> ngram_idf;
+  float ngram_unknown_idf = 0;
+  std::vector<Sparse> doc_ngrams;
+  std::vector<Sparse> entry_centroid;
+  std::vector<uint32_t> entry_doc_begin;  // entry -> its first doc (docs are grouped by entry)
+
+  // The query's unit vector; n-grams the index lacks only add to its length.
+  Sparse QueryNgrams(std::string_view text) const;
+  void BuildNgrams();
 };
+
+namespace {
+
+float Dot(const Sparse& a, const Sparse& b) {
+  float s = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i].first < b[j].first) {
+      ++i;
+    } else if (a[i].first > b[j].first) {
+      ++j;
+    } else {
+      s += a[i++].second * b[j++].second;
+    }
+  }
+  return s;
+}
+
+void Normalise(Sparse* v) {
+  double norm = 0;
+  for (const auto& [id, w] : *v) norm += double(w) * w;
+  if (norm <= 0) return;
+  const float inv = static_cast<float>(1 / std::sqrt(norm));
+  for (auto& [id, w] : *v) w *= inv;
+}
+
+}  // namespace
+
+void Matcher::Impl::BuildNgrams() {
+  // Document frequency over entries (as for the words): an entry that repeats an n-gram in
+  // every phrasing does not make it common.
+  std::vector<std::vector<std::pair<std::string, int>>> grams(docs.size());
+  std::vector<uint32_t> df;
+  std::vector<uint32_t> last_entry;
+  for (size_t d = 0; d < docs.size(); ++d) {
+    grams[d] = analyzer.Ngrams(doc_text[d], options.ngram_canonical);
+    for (const auto& [g, c] : grams[d]) {
+      auto [it, inserted] = ngram_ids.emplace(g, df.size());
+      if (inserted) {
+        df.push_back(0);
+        last_entry.push_back(UINT32_MAX);
+      }
+      if (last_entry[it->second] != docs[d].entry) {
+        last_entry[it->second] = docs[d].entry;
+        ++df[it->second];
+      }
+    }
+  }
+  const double n = std::max<size_t>(kb.size(), 1);
+  ngram_idf.resize(df.size());
+  for (size_t g = 0; g < df.size(); ++g) ngram_idf[g] = static_cast<float>(std::log(1 + n / df[g]));
+  ngram_unknown_idf = static_cast<float>(std::log(1 + n / 0.5));
+  doc_ngrams.resize(docs.size());
+  entry_centroid.assign(kb.size(), {});
+  for (size_t d = 0; d < docs.size(); ++d) {
+    Sparse& v = doc_ngrams[d];
+    for (const auto& [g, c] : grams[d]) {
+      const uint32_t id = ngram_ids.at(g);
+      const double kind = IsCharGram(g) ? options.ngram_unigram_weight : 1.0;
+      v.emplace_back(id, static_cast<float>((1 + std::log(c)) * ngram_idf[id] * kind));
+    }
+    std::sort(v.begin(), v.end());
+    Normalise(&v);
+    // Centroid: the sum of the entry's unit phrasing vectors.
+    Sparse& cen = entry_centroid[docs[d].entry];
+    Sparse merged;
+    merged.reserve(cen.size() + v.size());
+    std::merge(cen.begin(), cen.end(), v.begin(), v.end(), std::back_inserter(merged));
+    cen.clear();
+    for (const auto& p : merged) {
+      if (!cen.empty() && cen.back().first == p.first) cen.back().second += p.second;
+      else cen.push_back(p);
+    }
+  }
+  for (auto& cen : entry_centroid) Normalise(&cen);
+  entry_doc_begin.assign(kb.size() + 1, docs.size());
+  for (size_t d = docs.size(); d-- > 0;) entry_doc_begin[docs[d].entry] = d;
+  for (size_t e = kb.size(); e-- > 0;) {
+    entry_doc_begin[e] = std::min(entry_doc_begin[e], entry_doc_begin[e + 1]);
+  }
+}
+
+Sparse Matcher::Impl::QueryNgrams(std::string_view text) const {
+  Sparse v;
+  double unknown = 0;
+  for (const auto& [g, c] : analyzer.Ngrams(text, options.ngram_canonical)) {
+    const double kind = IsCharGram(g) ? options.ngram_unigram_weight : 1.0;
+    auto it = ngram_ids.find(g);
+    if (it == ngram_ids.end()) {
+      const double w = (1 + std::log(c)) * ngram_unknown_idf * kind;
+      unknown += w * w;
+      continue;
+    }
+    v.emplace_back(it->second, static_cast<float>((1 + std::log(c)) * ngram_idf[it->second] * kind));
+  }
+  std::sort(v.begin(), v.end());
+  double norm = unknown;
+  for (const auto& [id, w] : v) norm += double(w) * w;
+  if (norm > 0) {
+    const float inv = static_cast<float>(1 / std::sqrt(norm));
+    for (auto& [id, w] : v) w *= inv;
+  }
+  return v;
+}
 
 namespace {
 double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
@@ -150,6 +274,7 @@ core::Result<Matcher> Matcher::Build(std::vector<FaqEntry> kb, const Lexicon& le
   }
   m.entry_postings.resize(df.size());
   for (auto& [t, list] : entry_lists) m.entry_postings[t] = std::move(list);
+  m.BuildNgrams();
   return Matcher(std::move(impl));
 }
 
@@ -269,12 +394,15 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
     content.push_back({it == m.term_ids.end() ? -1 : static_cast<int64_t>(it->second),
                        m.analyzer.Rarity(term.text)});
   }
+  double alien = 0;  // of the last entry passed to `uncovered`
   const auto uncovered = [&](uint32_t entry) {
     const auto& vocab = m.entry_vocab[entry];
     double missing = 0;
+    alien = 0;
     for (const auto& c : content) {
       if (c.id < 0 || !std::binary_search(vocab.begin(), vocab.end(), static_cast<uint32_t>(c.id))) {
         missing += c.rarity;
+        alien = std::max(alien, c.rarity);
       }
     }
     return missing;
@@ -293,12 +421,22 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
       for (auto& [score, entry] : ranked) score *= std::exp(keep * uncovered(entry));
     }
   }
-  const size_t k = std::min(ranked.size(), std::max<size_t>(m.options.max_candidates, 2));
+  const size_t k = std::min(ranked.size(), std::max<size_t>({m.options.max_candidates, 2,
+                                                              m.options.ngram_candidates}));
   std::partial_sort(ranked.begin(), ranked.begin() + k, ranked.end(),
                     [&](const auto& a, const auto& b) {
                       if (a.first != b.first) return a.first > b.first;
                       return a.second < b.second;  // deterministic ties: KB order
                     });
+  // The buyer's n-gram vector, and the cosine of an entry's closest phrasing and its centroid.
+  const Sparse qgrams = m.QueryNgrams(question);
+  const auto closest = [&](uint32_t entry) {
+    float best_cos = 0;
+    for (uint32_t d = m.entry_doc_begin[entry]; d < m.entry_doc_begin[entry + 1]; ++d) {
+      best_cos = std::max(best_cos, Dot(qgrams, m.doc_ngrams[d]));
+    }
+    return static_cast<double>(best_cos);
+  };
   for (size_t i = 0; i < k && i < m.options.max_candidates; ++i) {
     result.candidates.push_back(Candidate{m.kb[ranked[i].second].id, ranked[i].first});
   }
@@ -324,6 +462,7 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
   f.recall = top.recall;
   f.unknown_share = query_total > 0 ? unknown_total / query_total : 0;
   f.uncovered = uncovered(top_entry);
+  f.alien = alien;
   const uint32_t intent = m.analyzer.Intent(question);
   f.intent = intent == 0 ? 0 : (intent & m.entry_intent[top_entry]) ? 1 : -1;
   f.words = std::log1p(static_cast<double>(query_words));
@@ -339,6 +478,17 @@ MatchResult Matcher::Match(std::string_view question, std::optional<core::Timest
       f.key = std::max(f.key, max_idf > 0 ? idf / max_idf : 0.0);
     }
     f.shared = std::log1p(static_cast<double>(shared));
+  }
+  {
+    // The n-gram view of the best candidates: the top entry's closest phrasing and centroid,
+    // and how it compares with the other candidates' closest phrasings.
+    f.ngram = closest(top_entry);
+    f.centroid = Dot(qgrams, m.entry_centroid[top_entry]);
+    double other = 0;
+    for (size_t i = 1; i < k && i < m.options.ngram_candidates; ++i) {
+      other = std::max(other, closest(ranked[i].second));
+    }
+    f.ngram_lead = f.ngram - other;
   }
   bool sure;
   if (!m.options.decision_weights.empty()) {

@@ -103,9 +103,15 @@ struct MatchFeatures {
   double key = 0;            // the rarest buyer word the entry uses: its idf over the largest
                              // possible idf, in [0, 1] (one specific shared word is strong evidence)
   double shared = 0;         // log(1 + the number of buyer words the entry uses)
-  static constexpr size_t kCount = 10;
+  // A second, independent view: TF-IDF cosine over character n-grams (1-3 characters).
+  double ngram = 0;       // cosine with the entry's closest phrasing
+  double centroid = 0;    // cosine with the entry's centroid (all its phrasings together)
+  double ngram_lead = 0;  // ngram minus the best other candidate's ngram (< 0: the views disagree)
+  double alien = 0;       // the rarity, in [0, 1], of the rarest buyer content word the entry lacks
+  static constexpr size_t kCount = 14;
   std::array<double, kCount> Values() const {
-    return {score, lead, precision, recall, unknown_share, uncovered, intent, words, key, shared};
+    return {score, lead, precision, recall, unknown_share, uncovered, intent, words, key, shared,
+            ngram, centroid, ngram_lead, alien};
   }
 };
 
@@ -121,6 +127,12 @@ struct MatcherOptions {
   // Product names the segmenter must keep whole (e.g. "冰丝阔腿裤").
   std::vector<std::string> product_names;
   size_t max_candidates = 3;
+  // The n-gram view (MatchFeatures::ngram...): n-grams of the canonical text (synonyms applied)
+  // or of the text as written, single characters weighing `ngram_unigram_weight`, compared
+  // over the best `ngram_candidates` entries.
+  bool ngram_canonical = true;
+  double ngram_unigram_weight = 0.5;
+  size_t ngram_candidates = 10;
   // Scoring knobs (tuned on the dev split; see docs/robot.md). Term weights per kind multiply
   // the term's BM25 idf; `beta` > 1 favours covering the buyer's words over the entry's.
   double word_weight = 1.0;
@@ -149,10 +161,11 @@ struct MatcherOptions {
   // 1 / (1 + exp(-(decision_bias + weights . features))) reaches `answer_confidence`, instead
   // of the threshold rule above (`margin` still applies). Fitted by tests/robot/tune_main.cc
   // (logistic regression on the dev split and cross-validation over the KB's own phrasings).
-  std::vector<double> decision_weights = {3.2329, 4.0183, 1.0316, 2.1211, -0.0013,
-                                          -0.1919, -0.3201, 1.0177, -0.1232, 1.1582};
-  double decision_bias = -6.5792;
-  double answer_confidence = 0.82;
+  std::vector<double> decision_weights = {4.2108, 5.4577, 1.9614, 1.2101, -1.2588, 0.7227, -0.2378,
+                                          -0.8315, -0.7810, 2.9514, -1.5656, 1.9916, -0.1982,
+                                          -2.2209};
+  double decision_bias = -6.0311;
+  double answer_confidence = 0.56;
 };
 
 struct Candidate {

@@ -1,7 +1,7 @@
 // Acceptance 1 of issue 7: top-1 accuracy, wrong-answer rate and abstention recall on the
 // evaluation set in tests/robot/eval/. The knobs and the decision model were fitted on the dev
-// split and on cross-validation over the KB's own phrasings only (tests/robot/tune_main.cc);
-// the targets are checked on the held-out test split and on all.
+// split and on pools built from the KB and dev alone (tests/robot/tune_main.cc); the targets
+// are checked on the held-out test split, on dev and on all.
 #include <cstdio>
 
 #include <gtest/gtest.h>
@@ -16,16 +16,15 @@ constexpr double kMinAccuracy = 0.85;
 constexpr double kMaxWrongRate = 0.05;
 constexpr double kMinAbstention = 0.80;
 
-// The held-out test split meets the wrong-answer and abstention targets, asserted outright.
-// Top-1 accuracy does NOT reach 0.85 yet (issue 7 stays open): the run prints "target NOT MET"
-// and the test fails on a regression below the floor measured when this was written
-// (2026-12-06, test split 0.706 / 0.036 / 0.986; whole set 0.763 / 0.022 / 0.986).
+// All three targets are asserted outright on the held-out test split, the dev split and the
+// whole set. Measured 2026-12-06 (robot2 session): test 0.877 / 0.047 / 0.928, dev 0.961 /
+// 0.026 / 0.942, all 0.923 / 0.035 / 0.935. The test split's wrong-answer rate has no room to
+// spare: 8 wrong of 172 answers, a ninth would be 5.2%. See docs/robot.md for how the decision
+// was fitted without the test split and how often its totals were looked at.
 struct Bounds {
   double accuracy, wrong_rate, abstention;
 };
-constexpr Bounds kTestBounds{0.70, kMaxWrongRate, kMinAbstention};
-constexpr Bounds kAllBounds{0.75, kMaxWrongRate, kMinAbstention};
-constexpr Bounds kDevBounds{0.80, kMaxWrongRate, kMinAbstention};
+constexpr Bounds kTargets{kMinAccuracy, kMaxWrongRate, kMinAbstention};
 
 class RobotEval : public ::testing::Test {
  protected:
@@ -39,7 +38,7 @@ class RobotEval : public ::testing::Test {
     questions_ = testing::LoadQuestions("tests/robot/eval/questions.jsonl");
   }
   // Misses are listed for the dev split only: the test split's misses must not steer the tuning.
-  void Check(const std::string& split, const Bounds& floor) {
+  void Check(const std::string& split, const Bounds& bounds) {
     std::vector<std::string> failures;
     auto s = testing::Score(*matcher_, questions_, split, split == "dev" ? &failures : nullptr);
     std::printf("robot eval [%s]: %d answerable, %d unanswerable | top-1 accuracy %.3f (target >= "
@@ -49,13 +48,13 @@ class RobotEval : public ::testing::Test {
                 s.Accuracy(), kMinAccuracy, s.WrongRate(), s.answered, kMaxWrongRate,
                 s.AbstentionRecall(), kMinAbstention);
     for (const auto& f : failures) std::printf("  miss: %s\n", f.c_str());
-    auto verdict = [](bool met) { return met ? "target met" : "target NOT MET (issue 7 open)"; };
+    auto verdict = [](bool met) { return met ? "target met" : "target NOT MET"; };
     std::printf("robot eval [%s]: accuracy %s; wrong-answer rate %s; abstention recall %s\n",
                 split.empty() ? "all" : split.c_str(), verdict(s.Accuracy() >= kMinAccuracy),
                 verdict(s.WrongRate() <= kMaxWrongRate), verdict(s.AbstentionRecall() >= kMinAbstention));
-    EXPECT_GE(s.Accuracy(), floor.accuracy) << "accuracy below its floor";
-    EXPECT_LE(s.WrongRate(), floor.wrong_rate) << "wrong-answer rate above its bound";
-    EXPECT_GE(s.AbstentionRecall(), floor.abstention) << "abstention recall below its bound";
+    EXPECT_GE(s.Accuracy(), bounds.accuracy) << "top-1 accuracy below the target";
+    EXPECT_LE(s.WrongRate(), bounds.wrong_rate) << "wrong-answer rate above its bound";
+    EXPECT_GE(s.AbstentionRecall(), bounds.abstention) << "abstention recall below its bound";
   }
   size_t kb_size_ = 0;
   std::optional<Matcher> matcher_;
@@ -70,9 +69,9 @@ TEST_F(RobotEval, SetIsLargeEnough) {
   EXPECT_GE(unanswerable * 5, questions_.size());  // >= 20%
 }
 
-TEST_F(RobotEval, HeldOutTestSplitMeetsWrongAndAbstentionTargets) { Check("test", kTestBounds); }
-TEST_F(RobotEval, WholeSetMeetsWrongAndAbstentionTargets) { Check("", kAllBounds); }
-TEST_F(RobotEval, DevSplit) { Check("dev", kDevBounds); }
+TEST_F(RobotEval, HeldOutTestSplitMeetsTargets) { Check("test", kTargets); }
+TEST_F(RobotEval, WholeSetMeetsTargets) { Check("", kTargets); }
+TEST_F(RobotEval, DevSplitMeetsTargets) { Check("dev", kTargets); }
 
 }  // namespace
 }  // namespace kefu::robot

@@ -28,6 +28,8 @@ std::u32string NormalizeToCodePoints(std::string_view text);
 std::string ToUtf8(std::u32string_view s);
 // Drops the first "A不" / "A没" of an A-not-A question (包不包邮 -> 包邮, 有没有 -> 有).
 std::u32string CollapseAnotA(std::u32string s);
+// Drops a final 不/没 that ends a Chinese run of three or more characters (包邮不 -> 包邮).
+std::u32string DropTrailingNegation(std::u32string s);
 
 // Question kinds (IntentMask bits): when, how much/many, how, where, which/what, why.
 inline constexpr uint32_t kIntentWhen = 1, kIntentAmount = 2, kIntentHow = 4, kIntentWhere = 8,
@@ -50,13 +52,17 @@ class Analyzer {
   double Rarity(std::string_view utf8_word) const;
   // The canonical non-stopword words of `text`, in order.
   std::vector<std::string> Words(std::string_view text) const;
+  // Character n-gram keys (n = 1..3 within each Chinese run, whole Latin and number words) of
+  // `text` after stopwords, with their counts; canonical (synonyms applied) or as written.
+  std::vector<std::pair<std::string, int>> Ngrams(std::string_view text, bool canonical) const;
 
  private:
   void AddWord(std::u32string_view w, double freq);
   void Segment(std::u32string_view run, std::vector<std::u32string_view>* out) const;
   // Canonical words (stopwords removed) and, per CJK run, the joined canonical string.
   void Tokenize(std::string_view text, std::vector<std::u32string>* words,
-                std::vector<bool>* is_number, std::vector<std::u32string>* cjk_streams) const;
+                std::vector<bool>* is_number, std::vector<std::u32string>* cjk_streams,
+                bool canonical = true) const;
 
   std::deque<std::u32string> storage_;  // owns the keys the views below point into
   std::unordered_map<std::u32string_view, float> logp_;
