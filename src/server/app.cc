@@ -48,7 +48,7 @@ size_t Hub::Count() const {
   return keys_.size();
 }
 
-void Hub::Collect(const std::string& key, const store::EventRow& ev,
+void Hub::Collect(const std::string& key, const EventAudience& ev,
                   std::vector<std::shared_ptr<Subscriber>>& out) const {
   auto it = by_key_.find(key);
   if (it == by_key_.end()) return;
@@ -56,20 +56,29 @@ void Hub::Collect(const std::string& key, const store::EventRow& ev,
     if (auto s = w.lock(); s && s->Wants(ev)) out.push_back(std::move(s));
 }
 
-void Hub::Publish(const store::EventRow& ev) {
+void Hub::Publish(const EventAudience& ev, std::string_view data) {
   std::vector<std::shared_ptr<Subscriber>> targets;
   {
+    const std::string shop(ev.shop_id), agent(ev.agent_id), buyer(ev.buyer);
     std::lock_guard lock(mu_);
-    Collect(LeadsKey(ev.shop_id), ev, targets);
-    if (ev.agent_id.empty()) Collect(AgentsKey(ev.shop_id), ev, targets);
-    else Collect(AgentKey(ev.shop_id, ev.agent_id), ev, targets);
-    if (ev.buyer_visible) Collect(BuyerKey(ev.shop_id, ev.buyer), ev, targets);
+    Collect(LeadsKey(shop), ev, targets);
+    if (agent.empty()) Collect(AgentsKey(shop), ev, targets);
+    else Collect(AgentKey(shop, agent), ev, targets);
+    if (ev.buyer_visible) Collect(BuyerKey(shop, buyer), ev, targets);
   }
   if (targets.empty()) return;
   // One encoded frame shared by every receiver.
-  auto frame = std::make_shared<const std::string>("{\"id\":\"" + std::to_string(ev.seq) + "\",\"type\":\"" +
-                                                   ev.type + "\",\"data\":" + ev.data + "}");
-  for (auto& s : targets) s->Deliver(ev.seq, frame);
+  std::string frame;
+  frame.reserve(data.size() + ev.type.size() + 48);
+  frame += "{\"id\":\"";
+  frame += std::to_string(ev.seq);
+  frame += "\",\"type\":\"";
+  frame += ev.type;
+  frame += "\",\"data\":";
+  frame += data;
+  frame += '}';
+  auto shared = std::make_shared<const std::string>(std::move(frame));
+  for (auto& s : targets) s->Deliver(ev.seq, shared);
 }
 
 App::App(const ServerOptions& opt, core::Clock& clock, std::unique_ptr<store::Store> store)
@@ -320,9 +329,8 @@ void App::Publish(const conversation::Outcome& out) {
     if (live_) live_->OnEvent(ev);
 #endif
     for (auto& e : extensions_) e->OnCommitted(ev);
-    store::EventRow row{ev.seq, ev.type, ev.shop_id, ev.agent_id, ev.buyer, ev.buyer_visible,
-                        ev.data_json, ev.ts};
-    hub_.Publish(row);
+    hub_.Publish(EventAudience{ev.seq, ev.type, ev.shop_id, ev.agent_id, ev.buyer, ev.buyer_visible},
+                 ev.data_json);
   }
 }
 

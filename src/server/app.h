@@ -36,11 +36,19 @@ struct User {
   conversation::Actor actor;
 };
 
+// Who an event is for: the fields the hub and the sockets decide on, borrowed from a live event
+// or a stored row.
+struct EventAudience {
+  int64_t seq = 0;
+  std::string_view type, shop_id, agent_id, buyer;
+  bool buyer_visible = false;
+};
+
 // A WebSocket connection as the hub sees it. Deliver() is thread-safe.
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
-  virtual bool Wants(const store::EventRow& ev) const = 0;
+  virtual bool Wants(const EventAudience& ev) const = 0;
   virtual void Deliver(int64_t seq, std::shared_ptr<const std::string> frame) = 0;
   // The hub's index keys this socket listens on (Hub::LeadsKey, AgentsKey, AgentKey, BuyerKey).
   virtual std::vector<std::string> Keys() const = 0;
@@ -58,11 +66,12 @@ class Hub {
 
   void Add(const std::shared_ptr<Subscriber>& s);
   void Remove(const Subscriber* s);
-  void Publish(const store::EventRow& ev);
+  // Sends the event (its encoded `data`) to the sockets of its audience.
+  void Publish(const EventAudience& ev, std::string_view data);
   size_t Count() const;
 
  private:
-  void Collect(const std::string& key, const store::EventRow& ev,
+  void Collect(const std::string& key, const EventAudience& ev,
                std::vector<std::shared_ptr<Subscriber>>& out) const;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::unordered_map<const Subscriber*, std::weak_ptr<Subscriber>>> by_key_;

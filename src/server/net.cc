@@ -56,9 +56,7 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
   enum class Kind { kAgent, kBuyer };
 
   WsSession(websocket::stream<beast::tcp_stream> ws, Context& ctx, Kind kind)
-      : ws_(std::move(ws)), ctx_(ctx), kind_(kind), signal_(ws_.get_executor()) {
-    signal_.expires_at(std::chrono::steady_clock::time_point::max());
-  }
+      : ws_(std::move(ws)), ctx_(ctx), kind_(kind) {}
 
   void SetAgent(User u) { user_ = std::move(u); }
   void SetBuyer(std::string shop, std::string buyer) {
@@ -66,10 +64,10 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
     buyer_ = std::move(buyer);
   }
 
-  bool Wants(const store::EventRow& ev) const override {
+  bool Wants(const EventAudience& ev) const override {
     if (kind_ == Kind::kBuyer)
       return ev.buyer_visible && ev.shop_id == shop_ && ev.buyer == buyer_ && ev.type == "message.created";
-    if (!user_.actor.shop_ids.count(ev.shop_id)) return false;
+    if (!user_.actor.shop_ids.count(std::string(ev.shop_id))) return false;
     if (user_.actor.role != conversation::Role::kAgent) return true;
     return ev.agent_id.empty() || ev.agent_id == user_.actor.user_id;
   }
@@ -137,7 +135,7 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
         if (!rows.ok() || rows->empty()) break;
         for (const auto& r : *rows) {
           cursor = r.seq;
-          if (!Wants(r)) continue;
+          if (!Wants(EventAudience{r.seq, r.type, r.shop_id, r.agent_id, r.buyer, r.buyer_visible})) continue;
           queue_.push_back(std::make_shared<const std::string>(
               "{\"id\":\"" + std::to_string(r.seq) + "\",\"type\":\"" + r.type + "\",\"data\":" + r.data + "}"));
         }
@@ -149,7 +147,7 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
     for (auto& [seq, frame] : pending_) Enqueue(seq, frame);
     pending_.clear();
 
-    asio::co_spawn(ws_.get_executor(), WriteLoop(self), asio::detached);
+    Flush();
     beast::flat_buffer buf;
     for (;;) {
       auto [rec, n] = co_await ws_.async_read(buf, kTuple);
@@ -157,10 +155,9 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
       const std::string text = beast::buffers_to_string(buf.data());
       buf.consume(buf.size());
       if (text.find("\"ping\"") != std::string::npos)
-        queue_.push_back(std::make_shared<const std::string>("{\"type\":\"pong\"}")), Notify();
+        queue_.push_back(std::make_shared<const std::string>("{\"type\":\"pong\"}")), Flush();
     }
     closed_ = true;
-    Notify();
     ctx_.app.hub().Remove(this);
     ctx_.app.metrics().open_sockets--;
     if (kind_ == Kind::kAgent) SocketChanged(-1);
@@ -188,50 +185,83 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
       return;
     }
     queue_.push_back(std::move(frame));
-    Notify();
+    Flush();
   }
 
-  void Notify() { signal_.cancel(); }
-
-  awaitable<void> WriteLoop(std::shared_ptr<WsSession> self) {
-    while (!closed_) {
-      if (queue_.empty()) {
-        signal_.expires_at(std::chrono::steady_clock::time_point::max());
-        co_await signal_.async_wait(kTuple);
-        continue;
-      }
-      auto frame = queue_.front();
-      ws_.text(true);
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), kTuple);
-      if (ec) break;
-      queue_.pop_front();
-    }
+  // Starts writing the queue unless a write is under way; each completed write starts the next
+  // frame's. (One write at a time is Beast's rule; no timer or extra coroutine is needed.)
+  void Flush() {
+    if (writing_ || closed_ || queue_.empty() || replaying_) return;
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      self->writing_ = false;
+                      if (ec) {
+                        self->closed_ = true;
+                        return;
+                      }
+                      self->queue_.pop_front();
+                      self->Flush();
+                    });
   }
 
   websocket::stream<beast::tcp_stream> ws_;
   Context& ctx_;
   Kind kind_;
-  asio::steady_timer signal_;
   User user_;
   std::string shop_, buyer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::vector<std::pair<int64_t, std::shared_ptr<const std::string>>> pending_;
   bool replaying_ = true;
   bool closed_ = false;
+  bool writing_ = false;
   int64_t last_seq_ = 0;
 };
 
-http::response<http::string_body> ToHttp(const Response& r, unsigned version, bool keep_alive,
-                                         const std::string& request_id, bool head = false) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "kefu");
-  res.set(http::field::content_type, r.content_type);
-  res.set("X-Request-Id", request_id);
-  for (const auto& [k, v] : r.headers) res.set(k, v);
-  res.keep_alive(keep_alive);
-  if (!head) res.body() = r.body;
-  res.prepare_payload();
-  return res;
+// The status line and header fields of a response, written by hand: Beast's serializer costs
+// several times more per response, and every buyer message gets one.
+std::string ResponseHead(const Response& r, unsigned version, bool keep_alive, std::string_view request_id,
+                         size_t content_length) {
+  std::string h;
+  h.reserve(160 + request_id.size());
+  h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  h += std::to_string(r.status);
+  h += ' ';
+  h += http::obsolete_reason(static_cast<http::status>(r.status));
+  auto field = [&h](std::string_view name, std::string_view value) {
+    h += "\r\n";
+    h += name;
+    h += ": ";
+    // A value never spans lines (no header injection through a request id or file name).
+    for (char c : value) h += (c == '\r' || c == '\n') ? ' ' : c;
+  };
+  field("Server", "kefu");
+  field("Content-Type", r.content_type);
+  field("X-Request-Id", request_id);
+  for (const auto& [k, v] : r.headers) field(k, v);
+  field("Content-Length", std::to_string(content_length));
+  if (!keep_alive && version != 10) field("Connection", "close");
+  if (keep_alive && version == 10) field("Connection", "keep-alive");
+  h += "\r\n\r\n";
+  return h;
+}
+
+// Writes `r` (without its body for a HEAD request). Errors are the caller's to read.
+awaitable<std::tuple<boost::system::error_code, size_t>> WriteResponse(beast::tcp_stream& stream, const Response& r,
+                                                                       unsigned version, bool keep_alive,
+                                                                       std::string_view request_id, bool head = false) {
+  const std::string h = ResponseHead(r, version, keep_alive, request_id, r.body.size());
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(h), asio::buffer(r.body.data(), head ? 0 : r.body.size())};
+  co_return co_await asio::async_write(stream, bufs, kTuple);
+}
+
+// Answers an error and leaves the connection to be closed. The status is taken by value and the
+// response built here, so nothing the caller built temporarily is referenced across the await.
+awaitable<void> Reject(beast::tcp_stream& stream, core::Status st, unsigned version) {
+  const Response res = Router::Error(st);
+  const std::string request_id = NewRequestId();
+  co_await WriteResponse(stream, res, version, false, request_id);
 }
 
 awaitable<void> RunWebSocket(beast::tcp_stream stream, http::request<http::string_body> req, Context& ctx) {
@@ -251,17 +281,12 @@ awaitable<void> RunWebSocket(beast::tcp_stream stream, http::request<http::strin
       after = after * 10 + (c - '0');
     }
   }
-  auto reject = [&](const core::Status& st) -> awaitable<void> {
-    auto res = ToHttp(Router::Error(st), req.version(), false, NewRequestId());
-    co_await http::async_write(stream, res, kTuple);
-  };
-  if (after == -2) co_return co_await reject(core::InvalidArgument("after must be an event id", "after"));
+  if (after == -2) co_return co_await Reject(stream, core::InvalidArgument("after must be an event id", "after"), req.version());
   websocket::stream<beast::tcp_stream> ws(std::move(stream));
   if (path == "/ws") {
     auto user = co_await OffLoop(ctx.pool, [&] { return ctx.app.Authenticate(param("token")); });
     if (!user.ok()) {
-      auto res = ToHttp(Router::Error(user.status()), req.version(), false, NewRequestId());
-      co_await http::async_write(ws.next_layer(), res, kTuple);
+      co_await Reject(ws.next_layer(), user.status(), req.version());
       co_return;
     }
     auto s = std::make_shared<WsSession>(std::move(ws), ctx, WsSession::Kind::kAgent);
@@ -280,8 +305,7 @@ awaitable<void> RunWebSocket(beast::tcp_stream stream, http::request<http::strin
     if (st.ok() && shop->id != param("shop")) st = core::Unauthenticated("the key does not belong to that shop");
     if (st.ok() && param("buyer").empty()) st = core::InvalidArgument("buyer is required", "buyer");
     if (!st.ok()) {
-      auto res = ToHttp(Router::Error(st), req.version(), false, NewRequestId());
-      co_await http::async_write(ws.next_layer(), res, kTuple);
+      co_await Reject(ws.next_layer(), st, req.version());
       co_return;
     }
     auto s = std::make_shared<WsSession>(std::move(ws), ctx, WsSession::Kind::kBuyer);
@@ -293,8 +317,7 @@ awaitable<void> RunWebSocket(beast::tcp_stream stream, http::request<http::strin
     co_await s->Run(std::move(req), after);
     co_return;
   }
-  auto res = ToHttp(Router::Error(core::NotFound("no WebSocket at " + path)), req.version(), false, NewRequestId());
-  co_await http::async_write(ws.next_layer(), res, kTuple);
+  co_await Reject(ws.next_layer(), core::NotFound("no WebSocket at " + path), req.version());
 }
 
 // ------------------------------------------------------------------------------------------
@@ -327,11 +350,11 @@ awaitable<void> HttpSession(beast::tcp_stream stream, Context& ctx) {
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
     if (ec == http::error::body_limit) {
       ctx.app.metrics().requests_4xx++;
-      auto res = ToHttp(Router::Error(core::Status(core::Code::kInvalidArgument,
-                                                   "the body is larger than " + std::to_string(opt.body_limit) + " bytes",
-                                                   "body", "payload_too_large")),
-                        11, false, NewRequestId());
-      co_await http::async_write(stream, res, kTuple);
+      co_await Reject(stream,
+                      core::Status(core::Code::kInvalidArgument,
+                                   "the body is larger than " + std::to_string(opt.body_limit) + " bytes", "body",
+                                   "payload_too_large"),
+                      11);
       break;
     }
     if (ec) break;
@@ -368,9 +391,10 @@ awaitable<void> HttpSession(beast::tcp_stream stream, Context& ctx) {
       mt.requests_2xx++;
     }
     mt.latency.Observe(std::chrono::duration_cast<core::Duration>(std::chrono::steady_clock::now() - start));
-    auto out = ToHttp(res, hreq.version(), hreq.keep_alive(), request_id, hreq.method() == http::verb::head);
-    auto [wec, wn] = co_await http::async_write(stream, out, kTuple);
-    if (wec || !out.keep_alive()) break;
+    const bool keep_alive = hreq.keep_alive();
+    auto [wec, wn] = co_await WriteResponse(stream, res, hreq.version(), keep_alive, request_id,
+                                            hreq.method() == http::verb::head);
+    if (wec || !keep_alive) break;
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
