@@ -86,20 +86,47 @@ struct TurnEvent {
   uint8_t kind;
 };
 
-struct Buyer {
-  uint32_t shop = 0;
-  uint32_t name_off = 0, name_len = 0;
-  uint64_t hash = 0;
-  Key last{INT64_MIN, 0};
-  int64_t safe_from = INT64_MIN;
-  int64_t pruned_at = 0;  // safe_from when old reply intervals were last dropped
-  std::vector<DayBits> days;
-  std::vector<Pending> pending;           // kBuyerDay, sorted by key
-  std::vector<std::vector<Cover>> covers;  // kBuyerDay, per threshold (allocated on first reply)
-  std::vector<TurnEvent> buf;             // kTurn, sorted by key
-  bool turn_open = false;                 // kTurn: settled state, a turn is waiting
-  uint16_t turn_day = 0;
+// A countable reply and the thresholds it may answer.
+struct Reply {
+  Key key;
+  uint8_t mask;
 };
+
+constexpr uint32_t kInlineName = 16;
+
+// One buyer of one shop. Laid out so that counting a sorted 拼多多 log touches the first two
+// cache lines only (the third holds what exact mode and turn profiles need).
+struct alignas(64) Buyer {
+  uint64_t hash = 0;
+  uint32_t shop = 0;
+  uint32_t name_len = 0;
+  // Short names live here, so a lookup touches no other memory; longer ones in Impl::names.
+  union {
+    char name_inline[kInlineName];
+    uint32_t name_off;
+  };
+  // The newest event in input order. Nearly-sorted mode: events older than last.ts minus the
+  // tolerance ("safe_from") are late; older state is settled.
+  Key last{INT64_MIN, 0};
+  bool turn_open = false;  // kTurn: settled state, a turn is waiting
+  uint16_t turn_day = 0;
+  std::vector<DayBits> days;
+  std::vector<Pending> pending;  // kBuyerDay, sorted by key
+  // kBuyerDay, nearly-sorted mode: replies not older than safe_from, sorted by key. A trigger
+  // that comes out of order but not late only needs replies after it, all of them in here.
+  std::vector<Reply> replies;
+  // kBuyerDay, exact mode: per threshold the union of reply intervals (allocated on first reply).
+  std::vector<std::vector<Cover>> covers;
+  std::vector<TurnEvent> buf;  // kTurn, sorted by key
+};
+
+// Ids are short: a plain loop beats a call to memcmp.
+inline bool SameBytes(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 
 uint64_t Hash(uint32_t shop, std::string_view s) {
   uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t(shop) * 0xC2B2AE3D27D4EB4Full) ^ s.size();
@@ -165,7 +192,8 @@ struct Calculator::Impl {
   bool exact = true;
 
   std::vector<std::string> shops;
-  uint32_t last_shop = UINT32_MAX;
+  std::vector<uint64_t> shop_keys;  // ShopKey of each shop
+  int last_day = -1;
   std::vector<Buyer> buyers;
   std::string names;
   // Open addressing: {buyer index + 1 (0 = empty), high hash bits} so a probe rarely has to
@@ -174,7 +202,16 @@ struct Calculator::Impl {
   // kTurn: settled counts per shop, per day.
   std::vector<std::vector<DayCounts>> settled;
 
-  int TriggerDay(int64_t t) const {
+  int TriggerDay(int64_t t) {
+    // Events come mostly in time order: try the day found last first.
+    if (last_day >= 0 && t >= windows[size_t(last_day)].first && t < windows[size_t(last_day)].second)
+      return last_day;
+    const int d = FindTriggerDay(t);
+    if (d >= 0) last_day = d;
+    return d;
+  }
+
+  int FindTriggerDay(int64_t t) const {
     auto it = std::upper_bound(windows.begin(), windows.end(), t,
                                [](int64_t v, const std::pair<int64_t, int64_t>& w) { return v < w.first; });
     if (it == windows.begin()) return -1;
@@ -182,13 +219,23 @@ struct Calculator::Impl {
     return t < it->second ? int(it - windows.begin()) : -1;
   }
 
+  // A shop's first 8 bytes and length in one word: shops are few, so comparing words finds one
+  // without touching the strings (which are compared only when longer than 8 bytes).
+  static uint64_t ShopKey(std::string_view shop) {
+    uint64_t k = 0;
+    for (size_t i = 0, n = std::min<size_t>(shop.size(), 7); i < n; ++i)
+      k |= uint64_t(static_cast<unsigned char>(shop[i])) << (8 * i);
+    return k | (uint64_t(std::min<size_t>(shop.size(), 255)) << 56);
+  }
+
   uint32_t ShopIndex(std::string_view shop) {
-    if (last_shop != UINT32_MAX && shops[last_shop] == shop) return last_shop;
+    const uint64_t key = ShopKey(shop);
     for (uint32_t i = 0; i < shops.size(); ++i)
-      if (shops[i] == shop) return last_shop = i;
+      if (shop_keys[i] == key && (shop.size() <= 7 || SameBytes(shops[i], shop))) return i;
     shops.emplace_back(shop);
+    shop_keys.push_back(key);
     if (profile.unit == Unit::kTurn) settled.emplace_back(size_t(num_days), EmptyCounts());
-    return last_shop = uint32_t(shops.size() - 1);
+    return uint32_t(shops.size() - 1);
   }
 
   DayCounts EmptyCounts() const {
@@ -198,32 +245,19 @@ struct Calculator::Impl {
   }
 
   Buyer& Intern(std::string_view shop, std::string_view name) {
-    const uint32_t s = ShopIndex(shop);
-    const uint64_t h = Hash(s, name);
-    if (buyers.size() * 2 >= table.size()) Grow();
-    const size_t mask = table.size() - 1;
-    const uint32_t tag = uint32_t(h >> 32);
-    size_t i = size_t(h) & mask;
-    while (table[i].first != 0) {
-      if (table[i].second == tag) {
-        Buyer& b = buyers[table[i].first - 1];
-        if (b.hash == h && b.shop == s &&
-            std::string_view(names.data() + b.name_off, b.name_len) == name)
-          return b;
-      }
-      i = (i + 1) & mask;
-    }
-    Buyer b;
-    b.shop = s;
-    b.hash = h;
-    b.name_off = uint32_t(names.size());
-    b.name_len = uint32_t(name.size());
-    names.append(name);
-    buyers.push_back(std::move(b));
-    table[i] = {uint32_t(buyers.size()), tag};
-    return buyers.back();
+    bool inserted = false;
+    return Intern(ShopIndex(shop), name, &inserted);
   }
 
+  Buyer& Intern(uint32_t s, std::string_view name, bool* inserted) {
+    if (buyers.size() * 2 + 2 >= table.size()) Grow();
+    const size_t before = buyers.size();
+    const uint32_t i = Find(s, Hash(s, name), name);
+    *inserted = buyers.size() != before;
+    return buyers[i];
+  }
+
+  // Keeps the table at most half full.
   void Grow() {
     std::vector<std::pair<uint32_t, uint32_t>> t(std::max<size_t>(1024, table.size() * 2));
     const size_t mask = t.size() - 1;
@@ -246,22 +280,124 @@ struct Calculator::Impl {
     return *b.days.insert(it, DayBits{day, 0});
   }
 
+  // What an event does before its buyer is known: -2 nothing (auto, system, a robot that does
+  // not count, a trigger outside every window or a reply too far from them), -1 a reply, else
+  // the trigger's day.
+  int Classify(Sender from, int64_t t) {
+    if (from == Sender::kAuto || from == Sender::kSystem) return -2;
+    if (from == Sender::kRobot && !profile.robot_counts) return -2;
+    if (from == Sender::kBuyer) {
+      const int day = TriggerDay(t);
+      return day < 0 ? -2 : day;
+    }
+    return t < rel_lo || t > rel_hi ? -2 : -1;
+  }
+
   void Add(std::string_view shop, std::string_view buyer, Sender from, core::Timestamp ts) {
     const uint64_t my_seq = ++seq;
-    if (from == Sender::kAuto || from == Sender::kSystem) return;
-    if (from == Sender::kRobot && !profile.robot_counts) return;
     const int64_t t = Us(ts);
-    int day = -1;
-    if (from == Sender::kBuyer) {
-      day = TriggerDay(t);
-      if (day < 0) return;
-    } else if (t < rel_lo || t > rel_hi) {
-      return;
+    const int day = Classify(from, t);
+    if (day == -2) return;
+    Apply(Intern(shop, buyer), Key{t, my_seq}, from, day);
+  }
+
+  // Add for many events. Looking a buyer up costs a chain of cache misses (table slot, buyer
+  // record, its vectors), each needing the one before. Here each link is started some events
+  // ahead of the one that needs it, so the misses of different events overlap.
+  void AddBatch(std::span<const Event> events) {
+    constexpr size_t kStep = 8, kRing = 64;  // kRing > 4 * kStep
+    struct Ahead {
+      uint64_t hash;
+      uint32_t shop;
+      uint32_t buyer;
+      int day;
+      int64_t t;
+    };
+    Ahead ring[kRing];
+    const size_t n = events.size();
+    const size_t record_bytes =
+        profile.unit == Unit::kBuyerDay && options.assume_nearly_sorted ? 128 : sizeof(Buyer);
+    for (size_t i = 0; i < n + 4 * kStep; ++i) {
+      if (i < n) {  // shop and hash: fetch the table slot
+        const Event& e = events[i];
+        Ahead& a = ring[i % kRing];
+        a.t = Us(e.ts);
+        a.day = Classify(e.from, a.t);
+        if (a.day != -2) {
+          a.shop = ShopIndex(e.shop);
+          a.hash = Hash(a.shop, e.buyer);
+          if (buyers.size() * 2 + 2 >= table.size()) Grow();
+          __builtin_prefetch(&table[size_t(a.hash) & (table.size() - 1)]);
+        }
+      }
+      if (i >= kStep && i - kStep < n) {  // the likely buyer record (first slot with its tag)
+        const Ahead& a = ring[(i - kStep) % kRing];
+        if (a.day != -2) {
+          const size_t mask = table.size() - 1;
+          const uint32_t tag = uint32_t(a.hash >> 32);
+          for (size_t k = size_t(a.hash) & mask; table[k].first != 0; k = (k + 1) & mask) {
+            if (table[k].second != tag) continue;
+            const char* b = reinterpret_cast<const char*>(&buyers[table[k].first - 1]);
+            for (size_t off = 0; off < record_bytes; off += 64) __builtin_prefetch(b + off);
+            break;
+          }
+        }
+      }
+      if (i >= 2 * kStep && i - 2 * kStep < n) {  // find (or add) the buyer
+        const size_t j = i - 2 * kStep;
+        Ahead& a = ring[j % kRing];
+        if (a.day != -2) a.buyer = Find(a.shop, a.hash, events[j].buyer);
+      }
+      if (i >= 3 * kStep && i - 3 * kStep < n) {  // the vectors this event will touch
+        const size_t j = i - 3 * kStep;
+        const Ahead& a = ring[j % kRing];
+        if (a.day != -2) {
+          const Buyer& b = buyers[a.buyer];
+          if (!b.pending.empty()) __builtin_prefetch(&b.pending.back());
+          if (a.day >= 0 && !b.days.empty()) __builtin_prefetch(&b.days.back());
+          if (!b.replies.empty()) __builtin_prefetch(&b.replies.front());
+          if (!b.buf.empty()) __builtin_prefetch(&b.buf.back());
+        }
+      }
+      if (i >= 4 * kStep) {  // count it
+        const size_t j = i - 4 * kStep;
+        const Ahead& a = ring[j % kRing];
+        const uint64_t my_seq = ++seq;
+        if (a.day != -2) Apply(buyers[a.buyer], Key{a.t, my_seq}, events[j].from, a.day);
+      }
     }
-    Buyer& b = Intern(shop, buyer);
-    const Key k{t, my_seq};
+  }
+
+  // The buyer's index, added when new. The table must have room (see Grow).
+  uint32_t Find(uint32_t s, uint64_t h, std::string_view name) {
+    const size_t mask = table.size() - 1;
+    const uint32_t tag = uint32_t(h >> 32);
+    size_t i = size_t(h) & mask;
+    while (table[i].first != 0) {
+      if (table[i].second == tag) {
+        const Buyer& b = buyers[table[i].first - 1];
+        if (b.hash == h && b.shop == s && SameBytes(NameOf(b), name)) return table[i].first - 1;
+      }
+      i = (i + 1) & mask;
+    }
+    Buyer b;
+    b.shop = s;
+    b.hash = h;
+    SetName(b, name);
+    buyers.push_back(std::move(b));
+    table[i] = {uint32_t(buyers.size()), tag};
+    return uint32_t(buyers.size() - 1);
+  }
+
+  int64_t SafeFrom(const Buyer& b) const {
+    return b.last.ts == INT64_MIN ? INT64_MIN : b.last.ts - options.disorder_tolerance.count();
+  }
+
+  void Apply(Buyer& b, Key k, Sender from, int day) {
+    const int64_t t = k.ts;
     const bool in_order = !(k < b.last);
-    if (options.assume_nearly_sorted && t < b.safe_from) exact = false;
+    const int64_t old_safe = SafeFrom(b);
+    if (options.assume_nearly_sorted && t < old_safe) exact = false;
     if (in_order) b.last = k;
     if (profile.unit == Unit::kBuyerDay) {
       if (from == Sender::kBuyer) AddTrigger(b, k, uint16_t(day), in_order);
@@ -274,10 +410,9 @@ struct Calculator::Impl {
     }
     if (options.assume_nearly_sorted && in_order) {
       const int64_t safe = t - options.disorder_tolerance.count();
-      if (safe > b.safe_from) {
-        b.safe_from = safe;
-        if (profile.unit == Unit::kBuyerDay) SettleBuyerDay(b);
-        else SettleTurns(b);
+      if (safe > old_safe) {
+        if (profile.unit == Unit::kBuyerDay) SettleBuyerDay(b, safe);
+        else SettleTurns(b, safe);
       }
     }
   }
@@ -287,10 +422,17 @@ struct Calculator::Impl {
   void AddTrigger(Buyer& b, Key k, uint16_t day, bool in_order) {
     DayEntry(b, day);
     uint8_t covered = 0;
-    // A trigger newer than everything seen for this buyer lies after every reply interval.
-    if (!in_order)
+    // A trigger newer than everything seen for this buyer lies after every reply.
+    if (!in_order) {
       for (size_t i = 0; i < b.covers.size(); ++i)
         if (Covered(b.covers[i], k)) covered |= uint8_t(1u << i);
+      for (const Reply& r : b.replies) {
+        if (!(k < r.key)) continue;
+        const int64_t delay = r.key.ts - k.ts;
+        for (size_t i = 0; i < limit.size(); ++i)
+          if ((r.mask & (1u << i)) && delay <= limit[i]) covered |= uint8_t(1u << i);
+      }
+    }
     if (covered == all_mask) return;
     const Pending p{k, day, covered};
     if (b.pending.empty() || b.pending.back().key < k) {
@@ -304,9 +446,19 @@ struct Calculator::Impl {
 
   void AddReply(Buyer& b, Key k, uint8_t mask) {
     if (mask == 0) return;
-    if (b.covers.empty()) b.covers.resize(profile.thresholds.size());
-    for (size_t i = 0; i < limit.size(); ++i)
-      if (mask & (1u << i)) AddCover(b.covers[i], Cover{Key{k.ts - limit[i], 0}, k});
+    if (options.assume_nearly_sorted) {
+      if (b.replies.empty() || b.replies.back().key < k) {
+        b.replies.push_back(Reply{k, mask});
+      } else {
+        auto it = std::upper_bound(b.replies.begin(), b.replies.end(), k,
+                                   [](Key v, const Reply& x) { return v < x.key; });
+        b.replies.insert(it, Reply{k, mask});
+      }
+    } else {
+      if (b.covers.empty()) b.covers.resize(profile.thresholds.size());
+      for (size_t i = 0; i < limit.size(); ++i)
+        if (mask & (1u << i)) AddCover(b.covers[i], Cover{Key{k.ts - limit[i], 0}, k});
+    }
     bool any_done = false;
     for (size_t j = b.pending.size(); j-- > 0;) {
       Pending& p = b.pending[j];
@@ -323,22 +475,16 @@ struct Calculator::Impl {
                       b.pending.end());
   }
 
-  void SettleBuyerDay(Buyer& b) {
+  void SettleBuyerDay(Buyer& b, int64_t safe_from) {
     size_t n = 0;
-    while (n < b.pending.size() && b.pending[n].key.ts + horizon < b.safe_from) {
+    while (n < b.pending.size() && b.pending[n].key.ts + horizon < safe_from) {
       DayEntry(b, b.pending[n].day).fail |= uint8_t(~b.pending[n].covered & all_mask);
       ++n;
     }
     if (n) b.pending.erase(b.pending.begin(), b.pending.begin() + n);
-    // Dropping intervals only once per horizon keeps them bounded without touching them on
-    // every event.
-    if (b.covers.empty() || b.safe_from - b.pruned_at < horizon) return;
-    b.pruned_at = b.safe_from;
-    for (auto& v : b.covers) {
-      size_t m = 0;
-      while (m < v.size() && v[m].hi.ts < b.safe_from) ++m;
-      if (m) v.erase(v.begin(), v.begin() + m);
-    }
+    size_t m = 0;
+    while (m < b.replies.size() && b.replies[m].key.ts < safe_from) ++m;
+    if (m) b.replies.erase(b.replies.begin(), b.replies.begin() + m);
   }
 
   // ---- kTurn
@@ -383,9 +529,9 @@ struct Calculator::Impl {
     }
   }
 
-  void SettleTurns(Buyer& b) {
+  void SettleTurns(Buyer& b, int64_t safe_from) {
     size_t n = 0;
-    while (n < b.buf.size() && b.buf[n].key.ts + horizon < b.safe_from) {
+    while (n < b.buf.size() && b.buf[n].key.ts + horizon < safe_from) {
       ApplyTurn(b, n, &b.turn_open, &b.turn_day, settled[b.shop]);
       ++n;
     }
@@ -479,6 +625,77 @@ struct Calculator::Impl {
     return r;
   }
 
+  core::Status Merge(Impl& o) {
+    if (o.first_day != first_day || o.num_days != num_days || o.windows != windows ||
+        o.limit != limit || o.profile.unit != profile.unit || o.all_mask != all_mask ||
+        o.robot_mask != robot_mask)
+      return core::InvalidArgument("calculators count different days or thresholds");
+    // Check first, so that a refused merge leaves both sides as they were.
+    for (const Buyer& ob : o.buyers) {
+      const uint32_t s = FindShop(o.shops[ob.shop]);
+      if (s != UINT32_MAX && FindBuyer(s, o.NameOf(ob)) != nullptr)
+        return core::InvalidArgument("buyer " + std::string(o.NameOf(ob)) + " of shop " +
+                                     o.shops[ob.shop] + " was counted by both calculators");
+    }
+    std::vector<uint32_t> shop_map;
+    for (uint32_t i = 0; i < o.shops.size(); ++i) shop_map.push_back(ShopIndex(o.shops[i]));
+    if (profile.unit == Unit::kTurn) {
+      for (uint32_t i = 0; i < o.shops.size(); ++i)
+        for (size_t d = 0; d < size_t(num_days); ++d) {
+          DayCounts& to = settled[shop_map[i]][d];
+          const DayCounts& from = o.settled[i][d];
+          to.consulting_buyers += from.consulting_buyers;
+          to.units += from.units;
+          to.capped_delay_us += from.capped_delay_us;
+          for (size_t k = 0; k < to.answered.size(); ++k) to.answered[k] += from.answered[k];
+        }
+    }
+    for (Buyer& ob : o.buyers) {
+      bool inserted = false;
+      const std::string name(o.NameOf(ob));
+      Buyer& b = Intern(shop_map[ob.shop], name, &inserted);
+      const uint32_t shop = b.shop;
+      const uint64_t hash = b.hash;
+      b = std::move(ob);
+      b.shop = shop;
+      b.hash = hash;
+      SetName(b, name);
+    }
+    // Keys of later events must sort after every merged one.
+    seq = std::max(seq, o.seq);
+    exact = exact && o.exact;
+    o.buyers.clear();
+    o.table.assign(1024, {0, 0});
+    o.names.clear();
+    return core::Status::Ok();
+  }
+
+  std::string_view NameOf(const Buyer& b) const {
+    if (b.name_len <= kInlineName) return std::string_view(b.name_inline, b.name_len);
+    return std::string_view(names.data() + b.name_off, b.name_len);
+  }
+
+  void SetName(Buyer& b, std::string_view name) {
+    b.name_len = uint32_t(name.size());
+    if (name.size() <= kInlineName) {
+      std::memcpy(b.name_inline, name.data(), name.size());
+    } else {
+      b.name_off = uint32_t(names.size());
+      names.append(name);
+    }
+  }
+
+  const Buyer* FindBuyer(uint32_t s, std::string_view name) const {
+    const uint64_t h = Hash(s, name);
+    const size_t mask = table.size() - 1;
+    const uint32_t tag = uint32_t(h >> 32);
+    for (size_t i = size_t(h) & mask; table[i].first != 0; i = (i + 1) & mask) {
+      const Buyer& b = buyers[table[i].first - 1];
+      if (table[i].second == tag && b.hash == h && b.shop == s && NameOf(b) == name) return &b;
+    }
+    return nullptr;
+  }
+
   uint32_t FindShop(std::string_view shop) const {
     for (uint32_t i = 0; i < shops.size(); ++i)
       if (shops[i] == shop) return i;
@@ -527,6 +744,14 @@ void Calculator::Add(std::string_view shop, std::string_view buyer, Sender from,
   impl_->Add(shop, buyer, from, ts);
 }
 
+void Calculator::AddBatch(std::span<const Event> events) { impl_->AddBatch(events); }
+
+core::Status Calculator::Merge(Calculator&& other) {
+  if (!other.impl_ || other.impl_.get() == impl_.get())
+    return core::InvalidArgument("nothing to merge");
+  return impl_->Merge(*other.impl_);
+}
+
 bool Calculator::exact() const { return impl_->exact; }
 
 std::vector<std::string> Calculator::Shops() const {
@@ -558,6 +783,7 @@ size_t Calculator::StateBytes() const {
              impl_->table.capacity() * sizeof(impl_->table[0]);
   for (const Buyer& b : impl_->buyers) {
     n += b.days.capacity() * sizeof(DayBits) + b.pending.capacity() * sizeof(Pending) +
+         b.replies.capacity() * sizeof(Reply) +
          b.buf.capacity() * sizeof(TurnEvent) + b.covers.capacity() * sizeof(std::vector<Cover>);
     for (const auto& v : b.covers) n += v.capacity() * sizeof(Cover);
   }
