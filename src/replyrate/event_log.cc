@@ -188,19 +188,20 @@ inline std::optional<Sender> SenderOf(std::string_view v) {
     const char* text;
     Sender sender;
   };
-  static constexpr Name kNames[8] = {
-      {"auto", Sender::kAuto},     // 'a' + 4 = 0x65
-      {"agent", Sender::kAgent},   // 'a' + 5 = 0x66
-      {"buyer", Sender::kBuyer},   // 'b' + 5 = 0x67
-      {nullptr, Sender::kBuyer},   {nullptr, Sender::kBuyer}, {nullptr, Sender::kBuyer},
-      {"robot", Sender::kRobot},   // 'r' + 5 = 0x77
-      {"system", Sender::kSystem}  // 's' + 6 = 0x79
-  };
+  // Indexed by first byte + length - 0x60: auto 0x05, agent 0x06, buyer 0x07, robot 0x17,
+  // system 0x19.
+  static constexpr auto kNames = [] {
+    std::array<Name, 32> t{};
+    t[0x05] = {"auto", Sender::kAuto};
+    t[0x06] = {"agent", Sender::kAgent};
+    t[0x07] = {"buyer", Sender::kBuyer};
+    t[0x17] = {"robot", Sender::kRobot};
+    t[0x19] = {"system", Sender::kSystem};
+    return t;
+  }();
   if (v.size() < 4 || v.size() > 6) return std::nullopt;
-  const unsigned key = unsigned(static_cast<unsigned char>(v[0]) + v.size());
-  // 0x65..0x67 -> 0..2, 0x77 -> 6, 0x79 -> 7; anything else misses below.
-  const unsigned slot = key < 0x70 ? key - 0x65 : key - 0x71;
-  if (slot >= 8 || !kNames[slot].text) return std::nullopt;
+  const unsigned slot = unsigned(static_cast<unsigned char>(v[0]) + v.size()) - 0x60;
+  if (slot >= kNames.size() || !kNames[slot].text) return std::nullopt;
   const char* t = kNames[slot].text;
   for (size_t i = 0; i < v.size(); ++i)
     if (v[i] != t[i]) return std::nullopt;
@@ -458,6 +459,14 @@ Scan ScanLine(const char* p, const char* hard, TsCache* cache, Event* ev, const 
   return r;
 }
 
+// The quick scanner, else the careful one. utf8_ok: the caller has checked the text's UTF-8.
+inline Scan ScanAny(const char* p, const char* hard, bool utf8_ok, TsCache* cache, Event* ev,
+                    const char** next) {
+  if (!utf8_ok) return ScanLine<true>(p, hard, cache, ev, next);
+  const Scan r = ScanLineQuick(p, hard, cache, ev, next);
+  return r != Scan::kFull ? r : ScanLine<false>(p, hard, cache, ev, next);
+}
+
 }  // namespace
 
 namespace {
@@ -523,24 +532,32 @@ struct FullParser {
 // EventLineParser
 
 struct EventLineParser::Impl {
+  bool scanner = true;
   FullParser full;
   std::string line;  // the line and its '\n' sentinel
   TsCache cache;
 };
 
-EventLineParser::EventLineParser() : impl_(std::make_unique<Impl>()) {}
+EventLineParser::EventLineParser(bool scanner) : impl_(std::make_unique<Impl>()) {
+  impl_->scanner = scanner;
+}
 EventLineParser::~EventLineParser() = default;
 EventLineParser::EventLineParser(EventLineParser&&) noexcept = default;
 EventLineParser& EventLineParser::operator=(EventLineParser&&) noexcept = default;
 
 core::Result<bool> EventLineParser::Parse(std::string_view line, Event* event) {
   Impl& m = *impl_;
+  if (!m.scanner) return m.full.Parse(line, event);
+  // The scanners need a '\n' after the line; the quick one reads 64 bytes at a time.
   m.line.assign(line.data(), line.size());
   m.line.push_back('\n');
   const char* end = m.line.data() + m.line.size();
+  m.line.append(64, ' ');
+  const char* hard = m.line.data() + m.line.size();
   const char* next = nullptr;
-  // A '\n' inside `line` stops the scanner early: then the full parser judges the line.
-  switch (ScanLine<true>(m.line.data(), end, &m.cache, event, &next)) {
+  const bool utf8_ok = simdjson::validate_utf8(line.data(), line.size());
+  // A '\n' inside `line` stops the scanners early: then the full parser judges the line.
+  switch (ScanAny(m.line.data(), hard, utf8_ok, &m.cache, event, &next)) {
     case Scan::kEvent:
       if (next == end) return true;
       break;
@@ -616,15 +633,7 @@ struct LogCounter::Impl {
       ++slot.lines;
       Event ev;
       const char* next = nullptr;
-      Scan r = Scan::kFull;
-      if (p < unterminated) {
-        if (utf8_ok) {
-          r = ScanLineQuick(p, hard, &cache, &ev, &next);
-          if (r == Scan::kFull) r = ScanLine<false>(p, hard, &cache, &ev, &next);
-        } else {
-          r = ScanLine<true>(p, hard, &cache, &ev, &next);
-        }
-      }
+      const Scan r = p < unterminated ? ScanAny(p, hard, utf8_ok, &cache, &ev, &next) : Scan::kFull;
       if (r == Scan::kBlank) {
         p = next;
         continue;

@@ -202,7 +202,8 @@ class Calculator {
 // Not thread-safe: one per thread. Movable.
 class EventLineParser {
  public:
-  EventLineParser();
+  // scanner = false: every line goes through the full JSON parse (the reference, for tests).
+  explicit EventLineParser(bool scanner = true);
   ~EventLineParser();
   EventLineParser(EventLineParser&&) noexcept;
   EventLineParser& operator=(EventLineParser&&) noexcept;
