@@ -187,6 +187,14 @@ struct Calculator::Impl {
   int64_t rel_lo = 0, rel_hi = 0;                    // replies outside cannot answer a trigger
   int64_t horizon = 0;
   std::vector<int64_t> limit;  // per threshold, us
+  int64_t limit8[8];           // the same, INT64_MIN past the last threshold
+
+  // The thresholds a reply `delay` after a trigger is within (bit per threshold).
+  uint8_t Within(int64_t delay) const {
+    unsigned bits = 0;
+    for (unsigned i = 0; i < 8; ++i) bits |= unsigned(delay <= limit8[i]) << i;
+    return uint8_t(bits);
+  }
   uint8_t all_mask = 0, human_mask = 0, robot_mask = 0;
   uint64_t seq = 0;
   bool exact = true;
@@ -426,12 +434,8 @@ struct Calculator::Impl {
     if (!in_order) {
       for (size_t i = 0; i < b.covers.size(); ++i)
         if (Covered(b.covers[i], k)) covered |= uint8_t(1u << i);
-      for (const Reply& r : b.replies) {
-        if (!(k < r.key)) continue;
-        const int64_t delay = r.key.ts - k.ts;
-        for (size_t i = 0; i < limit.size(); ++i)
-          if ((r.mask & (1u << i)) && delay <= limit[i]) covered |= uint8_t(1u << i);
-      }
+      for (const Reply& r : b.replies)
+        if (k < r.key) covered |= r.mask & Within(r.key.ts - k.ts);
     }
     if (covered == all_mask) return;
     const Pending p{k, day, covered};
@@ -459,17 +463,18 @@ struct Calculator::Impl {
       for (size_t i = 0; i < limit.size(); ++i)
         if (mask & (1u << i)) AddCover(b.covers[i], Cover{Key{k.ts - limit[i], 0}, k});
     }
-    bool any_done = false;
+    size_t done = 0;
     for (size_t j = b.pending.size(); j-- > 0;) {
       Pending& p = b.pending[j];
       if (!(p.key < k)) continue;
       const int64_t delay = k.ts - p.key.ts;
       if (delay > horizon) break;  // earlier triggers are even farther
-      for (size_t i = 0; i < limit.size(); ++i)
-        if ((mask & (1u << i)) && delay <= limit[i]) p.covered |= uint8_t(1u << i);
-      any_done |= p.covered == all_mask;
+      p.covered |= mask & Within(delay);
+      done += p.covered == all_mask;
     }
-    if (any_done)
+    if (done == b.pending.size())  // the usual case: one reply answers every waiting trigger
+      b.pending.clear();
+    else if (done)
       b.pending.erase(std::remove_if(b.pending.begin(), b.pending.end(),
                                      [&](const Pending& p) { return p.covered == all_mask; }),
                       b.pending.end());
@@ -724,7 +729,9 @@ core::Result<Calculator> Calculator::Create(const Profile& profile, const core::
   impl->horizon = profile.Horizon().count();
   impl->rel_lo = impl->windows.front().first;
   impl->rel_hi = impl->windows.back().second + impl->horizon;
+  for (int64_t& l : impl->limit8) l = INT64_MIN;
   for (size_t i = 0; i < profile.thresholds.size(); ++i) {
+    impl->limit8[i] = profile.thresholds[i].limit.count();
     impl->limit.push_back(profile.thresholds[i].limit.count());
     impl->all_mask |= uint8_t(1u << i);
     if (!profile.thresholds[i].human_only) impl->robot_mask |= uint8_t(1u << i);
