@@ -785,6 +785,17 @@ std::vector<Report> Calculator::Reports(core::LocalDate date, int days) const {
   return out;
 }
 
+std::vector<Report> Calculator::DailyReports(std::string_view shop, core::LocalDate last,
+                                             int days) const {
+  const auto tally = impl_->Tally();
+  const uint32_t s = impl_->FindShop(shop);
+  std::vector<Report> out;
+  for (int k = days - 1; k >= 0; --k)
+    out.push_back(impl_->Build(tally, s, shop,
+                               core::LocalDate{std::chrono::sys_days(last) - std::chrono::days(k)}, 1));
+  return out;
+}
+
 size_t Calculator::StateBytes() const {
   size_t n = impl_->buyers.capacity() * sizeof(Buyer) + impl_->names.capacity() +
              impl_->table.capacity() * sizeof(impl_->table[0]);

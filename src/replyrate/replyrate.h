@@ -183,6 +183,8 @@ class Calculator {
   Report ReportFor(std::string_view shop, core::LocalDate date, int days) const;
   // One report per shop seen, sorted by shop id.
   std::vector<Report> Reports(core::LocalDate date, int days) const;
+  // The one-day reports of `shop` for the `days` days ending at `last`, oldest first.
+  std::vector<Report> DailyReports(std::string_view shop, core::LocalDate last, int days) const;
   // Approximate bytes of per-buyer state (for tests and benchmarks of streaming memory).
   size_t StateBytes() const;
 
