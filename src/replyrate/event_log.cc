@@ -226,29 +226,43 @@ inline const char* SkipWs(const char* p) {
 
 // The four fields an event needs, as found by a scanner.
 struct Fields {
-  std::string_view ts, shop, buyer, from;
-  unsigned seen = 0;  // bit per field
+  std::string_view value[4];  // by Index: ts, shop, buyer, from
+  unsigned seen = 0;          // bit per field
+
+  // 0 ts, 1 shop, 2 buyer, 3 from; -1 for a field the count does not read.
+  static int Index(std::string_view key) {
+    switch (key.size()) {
+      case 2:
+        if (key[0] == 't' && key[1] == 's') return 0;
+        break;
+      case 4:
+        if (key[0] == 's' && key[1] == 'h' && key[2] == 'o' && key[3] == 'p') return 1;
+        if (key[0] == 'f' && key[1] == 'r' && key[2] == 'o' && key[3] == 'm') return 3;
+        break;
+      case 5:
+        if (key[0] == 'b' && key[1] == 'u' && key[2] == 'y' && key[3] == 'e' && key[4] == 'r') return 2;
+        break;
+    }
+    return -1;
+  }
+
+  // A later value of the same key replaces an earlier one, as in the full parse.
+  void Set(int index, std::string_view v) {
+    value[index] = v;
+    seen |= 1u << index;
+  }
 
   // Where the value of `key` goes; null for a field the count does not read.
   std::string_view* Target(std::string_view key) {
-    switch (key.size()) {
-      case 2:
-        if (key[0] == 't' && key[1] == 's') return seen |= 1, &ts;
-        break;
-      case 4:
-        if (key[0] == 's' && key[1] == 'h' && key[2] == 'o' && key[3] == 'p') return seen |= 2, &shop;
-        if (key[0] == 'f' && key[1] == 'r' && key[2] == 'o' && key[3] == 'm') return seen |= 4, &from;
-        break;
-      case 5:
-        if (key[0] == 'b' && key[1] == 'u' && key[2] == 'y' && key[3] == 'e' && key[4] == 'r')
-          return seen |= 8, &buyer;
-        break;
-    }
-    return nullptr;
+    const int i = Index(key);
+    if (i < 0) return nullptr;
+    seen |= 1u << i;
+    return &value[i];
   }
 
   // The event, or kFull when a field is missing or bad (the full parser words the error).
   Scan ToEvent(TsCache* cache, Event* ev) const {
+    const std::string_view ts = value[0], shop = value[1], buyer = value[2], from = value[3];
     if (seen != 15 || shop.empty() || buyer.empty()) return Scan::kFull;
     const auto sender = SenderOf(from);
     if (!sender) return Scan::kFull;
@@ -293,37 +307,42 @@ inline const char* SkipScalar(const char* p) {
   return nullptr;  // nested object or array, or not JSON
 }
 
-// The quick scanner, for lines with no backslash and no control character but the final '\n'
-// (the usual case; the caller has checked the UTF-8). One pass of 16-byte compares finds the
-// line end and a bit mask of its quotes; then a string is the text up to the next quote bit, and
-// only the few bytes between strings are looked at one by one. kFull: try the careful scanner.
-Scan ScanLineQuick(const char* base, const char* hard, TsCache* cache, Event* ev,
-                   const char** next) {
 #if defined(__SSE2__)
-  constexpr size_t kWords = 4;  // lines up to 256 bytes; longer ones take the careful path
+
+// The line end and where the quotes are, for a line with no backslash and no control character
+// but its '\n'. One pass of 16-byte compares.
+struct LineMasks {
+  static constexpr size_t kWords = 4;  // lines up to 256 bytes; longer ones take another path
   uint64_t quotes[kWords];
-  size_t line_end = 0, words = 0;
-  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
-  for (;;) {
-    if (words == kWords || base + 64 * words + 64 > hard) return Scan::kFull;
-    uint64_t qm = 0, sm = 0;
-    for (size_t k = 0; k < 4; ++k) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 64 * words + 16 * k));
-      qm |= uint64_t(unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)))) << (16 * k);
-      sm |= uint64_t(unsigned(_mm_movemask_epi8(_mm_or_si128(
-                _mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v))))) << (16 * k);
+  size_t words = 0;
+  size_t line_end = 0;  // offset of the '\n'
+
+  // False for a line this cannot describe (a backslash or control character in it, too long,
+  // too close to `hard`).
+  bool Read(const char* base, const char* hard) {
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
+    for (;;) {
+      if (words == kWords || base + 64 * words + 64 > hard) return false;
+      uint64_t qm = 0, sm = 0;
+      for (size_t k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 64 * words + 16 * k));
+        qm |= uint64_t(unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)))) << (16 * k);
+        sm |= uint64_t(unsigned(_mm_movemask_epi8(_mm_or_si128(
+                  _mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v))))) << (16 * k);
+      }
+      if (sm) {
+        const unsigned i = unsigned(__builtin_ctzll(sm));
+        line_end = 64 * words + i;
+        if (base[line_end] != '\n') return false;
+        quotes[words++] = qm & ((uint64_t(1) << i) - 1);
+        return true;
+      }
+      quotes[words++] = qm;
     }
-    if (sm) {
-      const unsigned i = unsigned(__builtin_ctzll(sm));
-      line_end = 64 * words + i;
-      if (base[line_end] != '\n') return Scan::kFull;
-      quotes[words++] = qm & ((uint64_t(1) << i) - 1);
-      break;
-    }
-    quotes[words++] = qm;
   }
+
   // The first quote at or after offset `from`; line_end when there is none.
-  auto next_quote = [&](size_t from) -> size_t {
+  size_t NextQuote(size_t from) const {
     size_t w = from >> 6;
     if (w >= words) return line_end;
     uint64_t m = quotes[w] & (~uint64_t(0) << (from & 63));
@@ -332,10 +351,114 @@ Scan ScanLineQuick(const char* base, const char* hard, TsCache* cache, Event* ev
       m = quotes[w];
     }
     return 64 * w + size_t(__builtin_ctzll(m));
-  };
+  }
+};
+
+// What the usual lines of a log look like around their values: the literal bytes before each
+// value (keys, quotes, separators, white space) and after the last, whether each value is a
+// string, and which field it is. A line with the same literal bytes around values of the same
+// kinds is the same JSON object shape, so reading it takes a few compares per field.
+struct Shape {
+  static constexpr size_t kMaxValues = 12, kMaxSeg = 32;
+  uint8_t values = 0;
+  uint8_t seg_len[kMaxValues + 1];
+  bool is_string[kMaxValues];
+  int8_t field[kMaxValues];  // Fields::Index, or -1
+  alignas(16) char seg[kMaxValues + 1][kMaxSeg];
+};
+
+// The last few shapes learned (a log mixes e.g. lines with and without an "agent" field).
+struct ShapeCache {
+  static constexpr size_t kShapes = 4;
+  Shape shapes[kShapes];
+  size_t count = 0;
+  size_t next = 0;  // where the next shape learned goes
+};
+
+// The values the quick scanner found, to make a shape of the line.
+struct ValueSpans {
+  size_t n = 0;
+  bool ok = true;  // false when the line has too many values for a shape
+  uint32_t begin[Shape::kMaxValues], end[Shape::kMaxValues];
+  bool is_string[Shape::kMaxValues];
+  int8_t field[Shape::kMaxValues];
+
+  void Add(size_t b, size_t e, bool str, int f) {
+    if (n == Shape::kMaxValues) {
+      ok = false;
+      return;
+    }
+    begin[n] = uint32_t(b), end[n] = uint32_t(e), is_string[n] = str, field[n] = int8_t(f);
+    ++n;
+  }
+};
+
+// `len` (<= 32) bytes at p equal seg; both may be read 32 bytes far.
+inline bool SegEq(const char* p, const char* seg, unsigned len) {
+  const unsigned m = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_load_si128(reinterpret_cast<const __m128i*>(seg)))));
+  if (len <= 16) return (~m & ((1u << len) - 1)) == 0;
+  const unsigned m2 = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)),
+      _mm_load_si128(reinterpret_cast<const __m128i*>(seg + 16)))));
+  return m == 0xFFFF && (~m2 & ((1u << (len - 16)) - 1)) == 0;
+}
+
+// Reads a line of `shape`, or kFull when it is not one (then the quick scanner reads it).
+Scan ShapeWalk(const char* base, const LineMasks& lm, const Shape& shape, TsCache* cache, Event* ev,
+               const char** next) {
+  const char* p = base;
+  Fields f;
+  for (size_t i = 0; i < shape.values; ++i) {
+    if (!SegEq(p, shape.seg[i], shape.seg_len[i])) return Scan::kFull;
+    p += shape.seg_len[i];
+    const char* v = p;
+    if (shape.is_string[i]) {
+      const size_t q = lm.NextQuote(size_t(p - base));
+      if (q == lm.line_end) return Scan::kFull;
+      p = base + q;
+    } else {
+      p = SkipScalar(p);
+      if (!p) return Scan::kFull;
+    }
+    if (shape.field[i] >= 0) f.Set(shape.field[i], std::string_view(v, size_t(p - v)));
+  }
+  const unsigned last = shape.seg_len[shape.values];
+  if (size_t(p - base) + last != lm.line_end || !SegEq(p, shape.seg[shape.values], last))
+    return Scan::kFull;
+  const Scan r = f.ToEvent(cache, ev);
+  if (r == Scan::kEvent) *next = base + lm.line_end + 1;
+  return r;
+}
+
+// Makes a shape of a line the quick scanner read; false when it does not fit one.
+bool MakeShape(const char* base, size_t line_end, const ValueSpans& spans, Shape* shape) {
+  if (!spans.ok || spans.n == 0) return false;
+  size_t at = 0;
+  for (size_t i = 0; i <= spans.n; ++i) {
+    const size_t until = i < spans.n ? spans.begin[i] : line_end;
+    if (until - at > Shape::kMaxSeg) return false;
+    shape->seg_len[i] = uint8_t(until - at);
+    std::memset(shape->seg[i], 0, Shape::kMaxSeg);
+    std::memcpy(shape->seg[i], base + at, until - at);
+    if (i < spans.n) {
+      shape->is_string[i] = spans.is_string[i];
+      shape->field[i] = spans.field[i];
+      at = spans.end[i];
+    }
+  }
+  shape->values = uint8_t(spans.n);
+  return true;
+}
+
+// The quick walk over a line's bytes, for lines with no backslash and no control character but
+// the final '\n' (the caller has checked the UTF-8): a string is the text up to the next quote
+// bit, and only the few bytes between strings are looked at one by one.
+Scan QuickWalk(const char* base, const LineMasks& lm, TsCache* cache, Event* ev, const char** next,
+               ValueSpans* spans) {
   size_t quotes_seen = 0;  // every quote must be one that opens or closes a string
   const char* p = SkipWs(base);
-  if (size_t(p - base) == line_end) {
+  if (size_t(p - base) == lm.line_end) {
     *next = p + 1;
     return Scan::kBlank;
   }
@@ -345,24 +468,26 @@ Scan ScanLineQuick(const char* base, const char* hard, TsCache* cache, Event* ev
   for (;;) {
     p = SkipWs(p);
     if (*p != '"') return Scan::kFull;
-    const size_t k0 = size_t(p - base) + 1, k1 = next_quote(k0);
-    if (k1 == line_end) return Scan::kFull;
-    const std::string_view key(base + k0, k1 - k0);
+    const size_t k0 = size_t(p - base) + 1, k1 = lm.NextQuote(k0);
+    if (k1 == lm.line_end) return Scan::kFull;
+    const int field = Fields::Index(std::string_view(base + k0, k1 - k0));
     p = SkipWs(base + k1 + 1);
     if (*p != ':') return Scan::kFull;
     p = SkipWs(p + 1);
-    std::string_view* target = f.Target(key);
     quotes_seen += 2;
     if (*p == '"') {
-      const size_t v0 = size_t(p - base) + 1, v1 = next_quote(v0);
-      if (v1 == line_end) return Scan::kFull;
-      if (target) *target = std::string_view(base + v0, v1 - v0);
+      const size_t v0 = size_t(p - base) + 1, v1 = lm.NextQuote(v0);
+      if (v1 == lm.line_end) return Scan::kFull;
+      if (field >= 0) f.Set(field, std::string_view(base + v0, v1 - v0));
+      spans->Add(v0, v1, true, field);
       p = base + v1 + 1;
       quotes_seen += 2;
     } else {
-      if (target) return Scan::kFull;  // not a string: the full parser names the field
+      if (field >= 0) return Scan::kFull;  // not a string: the full parser names the field
+      const char* v = p;
       p = SkipScalar(p);
       if (!p) return Scan::kFull;
+      spans->Add(size_t(v - base), size_t(p - base), false, -1);
     }
     p = SkipWs(p);
     if (*p == ',') {
@@ -374,12 +499,40 @@ Scan ScanLineQuick(const char* base, const char* hard, TsCache* cache, Event* ev
     break;
   }
   p = SkipWs(p);
-  if (size_t(p - base) != line_end) return Scan::kFull;
+  if (size_t(p - base) != lm.line_end) return Scan::kFull;
   size_t quote_bits = 0;
-  for (size_t w = 0; w < words; ++w) quote_bits += PopCount(quotes[w]);
+  for (size_t w = 0; w < lm.words; ++w) quote_bits += PopCount(lm.quotes[w]);
   if (quote_bits != quotes_seen) return Scan::kFull;
   const Scan r = f.ToEvent(cache, ev);
   if (r == Scan::kEvent) *next = p + 1;
+  return r;
+}
+
+#endif  // __SSE2__
+
+// The quick scanner: a line of a known shape, else the quick walk (which learns the line's
+// shape). kFull: try the careful scanner.
+Scan ScanLineQuick(const char* base, const char* hard, TsCache* cache, ShapeCache* shapes, Event* ev,
+                   const char** next) {
+#if defined(__SSE2__)
+  LineMasks lm;
+  if (!lm.Read(base, hard)) return Scan::kFull;
+  // Shapes compare 32 bytes at a time: they need that much readable room after the line.
+  const bool room = base + 64 * lm.words + Shape::kMaxSeg <= hard;
+  if (room) {
+    for (size_t i = 0; i < shapes->count; ++i)
+      if (ShapeWalk(base, lm, shapes->shapes[i], cache, ev, next) == Scan::kEvent) return Scan::kEvent;
+  }
+  ValueSpans spans;
+  const Scan r = QuickWalk(base, lm, cache, ev, next, &spans);
+  if (r == Scan::kEvent && room) {
+    Shape shape;
+    if (MakeShape(base, lm.line_end, spans, &shape)) {
+      shapes->shapes[shapes->next] = shape;  // replaces the oldest once full
+      shapes->next = (shapes->next + 1) % ShapeCache::kShapes;
+      shapes->count = std::max(shapes->count, shapes->next == 0 ? ShapeCache::kShapes : shapes->next);
+    }
+  }
   return r;
 #else
   return Scan::kFull;
@@ -460,10 +613,10 @@ Scan ScanLine(const char* p, const char* hard, TsCache* cache, Event* ev, const 
 }
 
 // The quick scanner, else the careful one. utf8_ok: the caller has checked the text's UTF-8.
-inline Scan ScanAny(const char* p, const char* hard, bool utf8_ok, TsCache* cache, Event* ev,
-                    const char** next) {
+inline Scan ScanAny(const char* p, const char* hard, bool utf8_ok, TsCache* cache, ShapeCache* shapes,
+                    Event* ev, const char** next) {
   if (!utf8_ok) return ScanLine<true>(p, hard, cache, ev, next);
-  const Scan r = ScanLineQuick(p, hard, cache, ev, next);
+  const Scan r = ScanLineQuick(p, hard, cache, shapes, ev, next);
   return r != Scan::kFull ? r : ScanLine<false>(p, hard, cache, ev, next);
 }
 
@@ -536,6 +689,7 @@ struct EventLineParser::Impl {
   FullParser full;
   std::string line;  // the line and its '\n' sentinel
   TsCache cache;
+  ShapeCache shapes;
 };
 
 EventLineParser::EventLineParser(bool scanner) : impl_(std::make_unique<Impl>()) {
@@ -548,16 +702,17 @@ EventLineParser& EventLineParser::operator=(EventLineParser&&) noexcept = defaul
 core::Result<bool> EventLineParser::Parse(std::string_view line, Event* event) {
   Impl& m = *impl_;
   if (!m.scanner) return m.full.Parse(line, event);
-  // The scanners need a '\n' after the line; the quick one reads 64 bytes at a time.
+  // The scanners need a '\n' after the line; the quick one reads 64 bytes at a time, and shapes
+  // 32 more.
   m.line.assign(line.data(), line.size());
   m.line.push_back('\n');
   const char* end = m.line.data() + m.line.size();
-  m.line.append(64, ' ');
+  m.line.append(96, ' ');
   const char* hard = m.line.data() + m.line.size();
   const char* next = nullptr;
   const bool utf8_ok = simdjson::validate_utf8(line.data(), line.size());
   // A '\n' inside `line` stops the scanners early: then the full parser judges the line.
-  switch (ScanAny(m.line.data(), hard, utf8_ok, &m.cache, event, &next)) {
+  switch (ScanAny(m.line.data(), hard, utf8_ok, &m.cache, &m.shapes, event, &next)) {
     case Scan::kEvent:
       if (next == end) return true;
       break;
@@ -629,11 +784,12 @@ struct LogCounter::Impl {
     // Strings split at ASCII quotes out of valid UTF-8 are valid UTF-8: one check per block.
     const bool utf8_ok = simdjson::validate_utf8(p, size_t(end - p));
     TsCache cache;
+    ShapeCache shapes;
     while (p < end) {
       ++slot.lines;
       Event ev;
       const char* next = nullptr;
-      const Scan r = p < unterminated ? ScanAny(p, hard, utf8_ok, &cache, &ev, &next) : Scan::kFull;
+      const Scan r = p < unterminated ? ScanAny(p, hard, utf8_ok, &cache, &shapes, &ev, &next) : Scan::kFull;
       if (r == Scan::kBlank) {
         p = next;
         continue;

@@ -183,6 +183,57 @@ TEST(EventLineParser, ScannersAgreeWithTheFullParseOnRandomLines) {
   EXPECT_LT(fast.full_parses(), 60000u * 3 / 4);
 }
 
+// Runs of lines that share their layout and differ in their values (the scanner learns such
+// layouts): values of every kind in every place, tricky ones included.
+TEST(EventLineParser, LinesOfOneLayoutWithAnyValuesAgreeWithTheFullParse) {
+  // T ts, S shop, B buyer, F from, X anything else.
+  static constexpr const char* kLayouts[] = {
+      R"({"seq":X,"ts":T,"shop":S,"buyer":B,"from":F,"text":X})",
+      R"({"ts": T, "shop": S, "buyer": B, "from": F, "agent": X})",
+      R"(  {"from":F,"buyer":B,"shop":S,"ts":T,"n":X}  )",
+      R"({"ts":T,"shop":S,"buyer":B,"from":F,"buyer":B})"};
+  static constexpr const char* kTs[] = {R"("2026-03-05T09:00:00+08:00")", R"("2026-03-05T01:00:00Z")",
+                                        R"("2026-03-04T23:59:59-05:00")"};
+  static constexpr const char* kShop[] = {R"("shop1")", R"("s2")", R"("小蜜蜂服饰旗舰店")"};
+  static constexpr const char* kBuyer[] = {R"("b1")", R"("买家小王")", R"("b-0123456789")"};
+  static constexpr const char* kFrom[] = {R"("buyer")", R"("agent")", R"("robot")", R"("auto")", R"("system")"};
+  static constexpr const char* kOther[] = {"1", "-2.5e3", "true", "null", R"("在吗？这件外套有M码吗 😀")", R"("")"};
+  static constexpr const char* kOdd[] = {
+      R"("2026-03-05T25:00:00Z")", R"("")", R"("boss")", "01", "1.", "falsey", R"("a\"b")",
+      R"("a\u0062")", R"("x"y")", R"(["b1"])", R"({"k":"v"})", R"("tab	in")", "",
+      "12345678901234567890", R"(" ")", "7", R"("2026-03-05T09:00:00.5+08:00")"};
+  std::mt19937 rng(23);
+  auto pick = [&](const auto& list) { return list[rng() % std::size(list)]; };
+  rr::EventLineParser fast, full(false);
+  int events = 0, lines = 0;
+  for (int run = 0; run < 400; ++run) {
+    const std::string layout = kLayouts[rng() % std::size(kLayouts)];
+    for (int k = 0; k < 50; ++k, ++lines) {
+      std::string line;
+      const bool odd = rng() % 4 == 0;  // a quarter of the lines get one odd value somewhere
+      const size_t odd_at = rng() % 6;
+      size_t slot = 0;
+      for (char c : layout) {
+        switch (c) {
+          case 'T': case 'S': case 'B': case 'F': case 'X':
+            if (odd && slot == odd_at) line += pick(kOdd);
+            else line += c == 'T' ? pick(kTs) : c == 'S' ? pick(kShop) : c == 'B' ? pick(kBuyer) : c == 'F' ? pick(kFrom) : pick(kOther);
+            ++slot;
+            break;
+          default:
+            line += c;
+        }
+      }
+      const Parsed a = ParseWith(fast, line), b = ParseWith(full, line);
+      ASSERT_EQ(a, b) << "line: " << line << "\n scanner: " << Describe(a) << "\n full: " << Describe(b);
+      events += a.event;
+    }
+  }
+  EXPECT_GT(events, lines / 2);
+  // Usual lines of a known layout never reach the full parse.
+  EXPECT_LT(fast.full_parses(), uint64_t(lines) / 3);
+}
+
 TEST(EventLineParser, ReadsUsualLinesWithoutTheFullParse) {
   rr::EventLineParser p;
   rr::Event ev;
