@@ -188,11 +188,12 @@ struct Calculator::Impl {
   int64_t horizon = 0;
   std::vector<int64_t> limit;  // per threshold, us
   int64_t limit8[8];           // the same, INT64_MIN past the last threshold
+  unsigned n_limits = 0;
 
   // The thresholds a reply `delay` after a trigger is within (bit per threshold).
   uint8_t Within(int64_t delay) const {
     unsigned bits = 0;
-    for (unsigned i = 0; i < 8; ++i) bits |= unsigned(delay <= limit8[i]) << i;
+    for (unsigned i = 0; i < n_limits; ++i) bits |= unsigned(delay <= limit8[i]) << i;
     return uint8_t(bits);
   }
   uint8_t all_mask = 0, human_mask = 0, robot_mask = 0;
@@ -230,10 +231,21 @@ struct Calculator::Impl {
   // A shop's first 8 bytes and length in one word: shops are few, so comparing words finds one
   // without touching the strings (which are compared only when longer than 8 bytes).
   static uint64_t ShopKey(std::string_view shop) {
+    const size_t n = shop.size();
+    const char* p = shop.data();
     uint64_t k = 0;
-    for (size_t i = 0, n = std::min<size_t>(shop.size(), 7); i < n; ++i)
-      k |= uint64_t(static_cast<unsigned char>(shop[i])) << (8 * i);
-    return k | (uint64_t(std::min<size_t>(shop.size(), 255)) << 56);
+    if (n >= 8) {
+      std::memcpy(&k, p, 8);
+      k &= 0x00FFFFFFFFFFFFFFull;
+    } else if (n >= 4) {  // two loads that overlap when n < 8; overlapping bytes agree
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      k = lo | (uint64_t(hi) << (8 * (n - 4)));
+    } else {
+      for (size_t i = 0; i < n; ++i) k |= uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
+    }
+    return k | (uint64_t(std::min<size_t>(n, 255)) << 56);
   }
 
   uint32_t ShopIndex(std::string_view shop) {
@@ -310,10 +322,10 @@ struct Calculator::Impl {
   }
 
   // Add for many events. Looking a buyer up costs a chain of cache misses (table slot, buyer
-  // record, its vectors), each needing the one before. Here each link is started some events
-  // ahead of the one that needs it, so the misses of different events overlap.
+  // record, its vectors), each needing the one before. Here events go in groups, one link of
+  // the chain per pass over the group, so the misses of a group's events overlap.
   void AddBatch(std::span<const Event> events) {
-    constexpr size_t kStep = 8, kRing = 64;  // kRing > 4 * kStep
+    constexpr size_t kGroup = 64;
     struct Ahead {
       uint64_t hash;
       uint32_t shop;
@@ -321,57 +333,48 @@ struct Calculator::Impl {
       int day;
       int64_t t;
     };
-    Ahead ring[kRing];
-    const size_t n = events.size();
+    Ahead ahead[kGroup];
     const size_t record_bytes =
         profile.unit == Unit::kBuyerDay && options.assume_nearly_sorted ? 128 : sizeof(Buyer);
-    for (size_t i = 0; i < n + 4 * kStep; ++i) {
-      if (i < n) {  // shop and hash: fetch the table slot
-        const Event& e = events[i];
-        Ahead& a = ring[i % kRing];
-        a.t = Us(e.ts);
-        a.day = Classify(e.from, a.t);
-        if (a.day != -2) {
-          a.shop = ShopIndex(e.shop);
-          a.hash = Hash(a.shop, e.buyer);
-          if (buyers.size() * 2 + 2 >= table.size()) Grow();
-          __builtin_prefetch(&table[size_t(a.hash) & (table.size() - 1)]);
+    for (size_t base = 0; base < events.size(); base += kGroup) {
+      const size_t n = std::min(kGroup, events.size() - base);
+      const Event* ev = events.data() + base;
+      // Room for every event of the group to be a new buyer: the table does not move below.
+      if ((buyers.size() + n) * 2 + 2 >= table.size()) Grow();
+      const size_t mask = table.size() - 1;
+      for (size_t i = 0; i < n; ++i) {  // shop and hash: fetch the table slot
+        Ahead& a = ahead[i];
+        a.t = Us(ev[i].ts);
+        a.day = Classify(ev[i].from, a.t);
+        if (a.day == -2) continue;
+        a.shop = ShopIndex(ev[i].shop);
+        a.hash = Hash(a.shop, ev[i].buyer);
+        __builtin_prefetch(&table[size_t(a.hash) & mask]);
+      }
+      for (size_t i = 0; i < n; ++i) {  // the likely buyer record (first slot with its tag)
+        const Ahead& a = ahead[i];
+        if (a.day == -2) continue;
+        const uint32_t tag = uint32_t(a.hash >> 32);
+        for (size_t k = size_t(a.hash) & mask; table[k].first != 0; k = (k + 1) & mask) {
+          if (table[k].second != tag) continue;
+          const char* b = reinterpret_cast<const char*>(&buyers[table[k].first - 1]);
+          for (size_t off = 0; off < record_bytes; off += 64) __builtin_prefetch(b + off);
+          break;
         }
       }
-      if (i >= kStep && i - kStep < n) {  // the likely buyer record (first slot with its tag)
-        const Ahead& a = ring[(i - kStep) % kRing];
-        if (a.day != -2) {
-          const size_t mask = table.size() - 1;
-          const uint32_t tag = uint32_t(a.hash >> 32);
-          for (size_t k = size_t(a.hash) & mask; table[k].first != 0; k = (k + 1) & mask) {
-            if (table[k].second != tag) continue;
-            const char* b = reinterpret_cast<const char*>(&buyers[table[k].first - 1]);
-            for (size_t off = 0; off < record_bytes; off += 64) __builtin_prefetch(b + off);
-            break;
-          }
-        }
+      for (size_t i = 0; i < n; ++i) {  // find (or add) the buyer; fetch what it will touch
+        Ahead& a = ahead[i];
+        if (a.day == -2) continue;
+        a.buyer = Find(a.shop, a.hash, ev[i].buyer);
+        const Buyer& b = buyers[a.buyer];
+        if (!b.pending.empty()) __builtin_prefetch(&b.pending.back());
+        if (a.day >= 0 && !b.days.empty()) __builtin_prefetch(&b.days.back());
+        if (!b.replies.empty()) __builtin_prefetch(&b.replies.front());
+        if (!b.buf.empty()) __builtin_prefetch(&b.buf.back());
       }
-      if (i >= 2 * kStep && i - 2 * kStep < n) {  // find (or add) the buyer
-        const size_t j = i - 2 * kStep;
-        Ahead& a = ring[j % kRing];
-        if (a.day != -2) a.buyer = Find(a.shop, a.hash, events[j].buyer);
-      }
-      if (i >= 3 * kStep && i - 3 * kStep < n) {  // the vectors this event will touch
-        const size_t j = i - 3 * kStep;
-        const Ahead& a = ring[j % kRing];
-        if (a.day != -2) {
-          const Buyer& b = buyers[a.buyer];
-          if (!b.pending.empty()) __builtin_prefetch(&b.pending.back());
-          if (a.day >= 0 && !b.days.empty()) __builtin_prefetch(&b.days.back());
-          if (!b.replies.empty()) __builtin_prefetch(&b.replies.front());
-          if (!b.buf.empty()) __builtin_prefetch(&b.buf.back());
-        }
-      }
-      if (i >= 4 * kStep) {  // count it
-        const size_t j = i - 4 * kStep;
-        const Ahead& a = ring[j % kRing];
+      for (size_t i = 0; i < n; ++i) {  // count, in input order
         const uint64_t my_seq = ++seq;
-        if (a.day != -2) Apply(buyers[a.buyer], Key{a.t, my_seq}, events[j].from, a.day);
+        if (ahead[i].day != -2) Apply(buyers[ahead[i].buyer], Key{ahead[i].t, my_seq}, ev[i].from, ahead[i].day);
       }
     }
   }
@@ -732,6 +735,7 @@ core::Result<Calculator> Calculator::Create(const Profile& profile, const core::
   for (int64_t& l : impl->limit8) l = INT64_MIN;
   for (size_t i = 0; i < profile.thresholds.size(); ++i) {
     impl->limit8[i] = profile.thresholds[i].limit.count();
+    impl->n_limits = unsigned(i + 1);
     impl->limit.push_back(profile.thresholds[i].limit.count());
     impl->all_mask |= uint8_t(1u << i);
     if (!profile.thresholds[i].human_only) impl->robot_mask |= uint8_t(1u << i);
