@@ -8,7 +8,10 @@
 // (c) per local day the thresholds some settled trigger failed. Events may come in any order.
 // With assume_nearly_sorted, a trigger older than the buyer's newest event by more than the
 // longest threshold plus the tolerance can no longer be answered in time, so it is settled and
-// dropped, and old intervals are dropped too: then state per buyer is only the last hour or so.
+// dropped; only replies not older than the tolerance are kept (instead of intervals: a trigger
+// that is out of order but not late only needs replies after it); and a day whose triggers are
+// all settled and that can get no trigger in time any more moves into the shop's counts. Then
+// state per buyer is only the last hour or so, in one record of four cache lines.
 //
 // 首问首答 turns (淘宝, 京东) depend on the order of triggers and replies, so a turn buyer keeps a
 // short time-ordered buffer that is settled front-first the same way.
@@ -16,6 +19,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <type_traits>
 
 #include "replyrate/replyrate.h"
 
@@ -92,10 +97,90 @@ struct Reply {
   uint8_t mask;
 };
 
+// A vector whose first N elements live inline, in the buyer's record next to the rest of its
+// state (no allocation, no extra cache miss); more spill to the heap. Trivially copyable T only.
+template <typename T, uint32_t N>
+class SmallVec {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  SmallVec() = default;
+  SmallVec(SmallVec&& o) noexcept { Take(o); }
+  SmallVec& operator=(SmallVec&& o) noexcept {
+    if (this != &o) Take(o);
+    return *this;
+  }
+  SmallVec(const SmallVec&) = delete;
+  SmallVec& operator=(const SmallVec&) = delete;
+
+  T* data() { return heap_ ? heap_.get() : inline_; }
+  const T* data() const { return heap_ ? heap_.get() : inline_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  bool spilled() const { return heap_ != nullptr; }
+  size_t heap_bytes() const { return heap_ ? cap_ * sizeof(T) : 0; }
+  T& operator[](size_t i) { return data()[i]; }
+  const T& operator[](size_t i) const { return data()[i]; }
+  T* begin() { return data(); }
+  T* end() { return data() + size_; }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size_; }
+  T& front() { return data()[0]; }
+  T& back() { return data()[size_ - 1]; }
+  const T& front() const { return data()[0]; }
+  const T& back() const { return data()[size_ - 1]; }
+
+  void push_back(const T& v) {
+    if (size_ == cap_) Grow();
+    data()[size_++] = v;
+  }
+  void insert_at(size_t i, const T& v) {
+    if (size_ == cap_) Grow();
+    T* d = data();
+    std::memmove(d + i + 1, d + i, (size_ - i) * sizeof(T));
+    d[i] = v;
+    ++size_;
+  }
+  void erase_front(size_t n) {
+    T* d = data();
+    std::memmove(d, d + n, (size_ - n) * sizeof(T));
+    size_ -= uint32_t(n);
+  }
+  template <typename Pred>
+  void erase_if(Pred pred) {
+    T* d = data();
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < size_; ++i)
+      if (!pred(d[i])) d[k++] = d[i];
+    size_ = k;
+  }
+  void clear() { size_ = 0; }
+
+ private:
+  void Grow() {
+    auto h = std::make_unique_for_overwrite<T[]>(size_t(cap_) * 2);
+    std::memcpy(h.get(), data(), size_ * sizeof(T));
+    heap_ = std::move(h);
+    cap_ *= 2;
+  }
+  void Take(SmallVec& o) {
+    heap_ = std::move(o.heap_);
+    size_ = o.size_;
+    cap_ = o.cap_;
+    if (!heap_) std::memcpy(inline_, o.inline_, size_ * sizeof(T));
+    o.size_ = 0;
+    o.cap_ = N;
+  }
+
+  std::unique_ptr<T[]> heap_;
+  uint32_t size_ = 0, cap_ = N;
+  T inline_[N];
+};
+
 constexpr uint32_t kInlineName = 16;
 
-// One buyer of one shop. Laid out so that counting a sorted 拼多多 log touches the first two
-// cache lines only (the third holds what exact mode and turn profiles need).
+// One buyer of one shop. Sorted 拼多多 logs touch only this record: the small vectors usually
+// hold what they need inline (and in nearly-sorted mode days leave `days` once final).
 struct alignas(64) Buyer {
   uint64_t hash = 0;
   uint32_t shop = 0;
@@ -110,15 +195,18 @@ struct alignas(64) Buyer {
   Key last{INT64_MIN, 0};
   bool turn_open = false;  // kTurn: settled state, a turn is waiting
   uint16_t turn_day = 0;
-  std::vector<DayBits> days;
-  std::vector<Pending> pending;  // kBuyerDay, sorted by key
+  // Days with a trigger not yet folded into the shop's counts, sorted.
+  SmallVec<DayBits, 2> days;
+  SmallVec<Pending, 2> pending;  // kBuyerDay, sorted by key
   // kBuyerDay, nearly-sorted mode: replies not older than safe_from, sorted by key. A trigger
   // that comes out of order but not late only needs replies after it, all of them in here.
-  std::vector<Reply> replies;
+  SmallVec<Reply, 2> replies;
   // kBuyerDay, exact mode: per threshold the union of reply intervals (allocated on first reply).
   std::vector<std::vector<Cover>> covers;
   std::vector<TurnEvent> buf;  // kTurn, sorted by key
 };
+// Four cache lines; the fields a sorted 拼多多 log touches come before `covers`.
+static_assert(sizeof(Buyer) == 256);
 
 // Ids are short: a plain loop beats a call to memcmp.
 inline bool SameBytes(std::string_view a, std::string_view b) {
@@ -208,7 +296,7 @@ struct Calculator::Impl {
   // Open addressing: {buyer index + 1 (0 = empty), high hash bits} so a probe rarely has to
   // touch a Buyer.
   std::vector<std::pair<uint32_t, uint32_t>> table;
-  // kTurn: settled counts per shop, per day.
+  // Settled counts per shop, per day: kTurn's settled turns, kBuyerDay's final days.
   std::vector<std::vector<DayCounts>> settled;
 
   int TriggerDay(int64_t t) {
@@ -254,7 +342,7 @@ struct Calculator::Impl {
       if (shop_keys[i] == key && (shop.size() <= 7 || SameBytes(shops[i], shop))) return i;
     shops.emplace_back(shop);
     shop_keys.push_back(key);
-    if (profile.unit == Unit::kTurn) settled.emplace_back(size_t(num_days), EmptyCounts());
+    settled.emplace_back(size_t(num_days), EmptyCounts());
     return uint32_t(shops.size() - 1);
   }
 
@@ -297,7 +385,9 @@ struct Calculator::Impl {
     auto it = std::lower_bound(b.days.begin(), b.days.end(), day,
                                [](const DayBits& d, uint16_t v) { return d.day < v; });
     if (it != b.days.end() && it->day == day) return *it;
-    return *b.days.insert(it, DayBits{day, 0});
+    const size_t at = size_t(it - b.days.begin());
+    b.days.insert_at(at, DayBits{day, 0});
+    return b.days[at];
   }
 
   // What an event does before its buyer is known: -2 nothing (auto, system, a robot that does
@@ -334,8 +424,6 @@ struct Calculator::Impl {
       int64_t t;
     };
     Ahead ahead[kGroup];
-    const size_t record_bytes =
-        profile.unit == Unit::kBuyerDay && options.assume_nearly_sorted ? 128 : sizeof(Buyer);
     for (size_t base = 0; base < events.size(); base += kGroup) {
       const size_t n = std::min(kGroup, events.size() - base);
       const Event* ev = events.data() + base;
@@ -358,7 +446,7 @@ struct Calculator::Impl {
         for (size_t k = size_t(a.hash) & mask; table[k].first != 0; k = (k + 1) & mask) {
           if (table[k].second != tag) continue;
           const char* b = reinterpret_cast<const char*>(&buyers[table[k].first - 1]);
-          for (size_t off = 0; off < record_bytes; off += 64) __builtin_prefetch(b + off);
+          for (size_t off = 0; off < sizeof(Buyer); off += 64) __builtin_prefetch(b + off);
           break;
         }
       }
@@ -367,9 +455,9 @@ struct Calculator::Impl {
         if (a.day == -2) continue;
         a.buyer = Find(a.shop, a.hash, ev[i].buyer);
         const Buyer& b = buyers[a.buyer];
-        if (!b.pending.empty()) __builtin_prefetch(&b.pending.back());
-        if (a.day >= 0 && !b.days.empty()) __builtin_prefetch(&b.days.back());
-        if (!b.replies.empty()) __builtin_prefetch(&b.replies.front());
+        if (b.pending.spilled()) __builtin_prefetch(&b.pending.back());
+        if (b.days.spilled()) __builtin_prefetch(&b.days.back());
+        if (b.replies.spilled()) __builtin_prefetch(&b.replies.front());
         if (!b.buf.empty()) __builtin_prefetch(&b.buf.back());
       }
       for (size_t i = 0; i < n; ++i) {  // count, in input order
@@ -447,7 +535,7 @@ struct Calculator::Impl {
     } else {
       auto it = std::upper_bound(b.pending.begin(), b.pending.end(), k,
                                  [](Key v, const Pending& x) { return v < x.key; });
-      b.pending.insert(it, p);
+      b.pending.insert_at(size_t(it - b.pending.begin()), p);
     }
   }
 
@@ -459,7 +547,7 @@ struct Calculator::Impl {
       } else {
         auto it = std::upper_bound(b.replies.begin(), b.replies.end(), k,
                                    [](Key v, const Reply& x) { return v < x.key; });
-        b.replies.insert(it, Reply{k, mask});
+        b.replies.insert_at(size_t(it - b.replies.begin()), Reply{k, mask});
       }
     } else {
       if (b.covers.empty()) b.covers.resize(profile.thresholds.size());
@@ -478,9 +566,7 @@ struct Calculator::Impl {
     if (done == b.pending.size())  // the usual case: one reply answers every waiting trigger
       b.pending.clear();
     else if (done)
-      b.pending.erase(std::remove_if(b.pending.begin(), b.pending.end(),
-                                     [&](const Pending& p) { return p.covered == all_mask; }),
-                      b.pending.end());
+      b.pending.erase_if([&](const Pending& p) { return p.covered == all_mask; });
   }
 
   void SettleBuyerDay(Buyer& b, int64_t safe_from) {
@@ -489,10 +575,23 @@ struct Calculator::Impl {
       DayEntry(b, b.pending[n].day).fail |= uint8_t(~b.pending[n].covered & all_mask);
       ++n;
     }
-    if (n) b.pending.erase(b.pending.begin(), b.pending.begin() + n);
+    if (n) b.pending.erase_front(n);
     size_t m = 0;
     while (m < b.replies.size() && b.replies[m].key.ts < safe_from) ++m;
-    if (m) b.replies.erase(b.replies.begin(), b.replies.begin() + m);
+    if (m) b.replies.erase_front(m);
+    // A day is final once its triggers are settled and no trigger of it can come in time any
+    // more (one would be late, which clears exact()): it leaves the buyer for the shop's counts.
+    size_t f = 0;
+    while (f < b.days.size() && windows[b.days[f].day].second <= safe_from &&
+           (b.pending.empty() || b.pending.front().day > b.days[f].day)) {
+      DayCounts& c = settled[b.shop][b.days[f].day];
+      ++c.consulting_buyers;
+      ++c.units;
+      for (size_t i = 0; i < limit.size(); ++i)
+        if (!(b.days[f].fail & (1u << i))) ++c.answered[i];
+      ++f;
+    }
+    if (f) b.days.erase_front(f);
   }
 
   // ---- kTurn
@@ -550,9 +649,7 @@ struct Calculator::Impl {
 
   // counts[shop][day] for everything seen so far (pending triggers as they stand now).
   std::vector<std::vector<DayCounts>> Tally() const {
-    std::vector<std::vector<DayCounts>> out;
-    if (profile.unit == Unit::kTurn) out = settled;
-    else out.assign(shops.size(), std::vector<DayCounts>(size_t(num_days), EmptyCounts()));
+    std::vector<std::vector<DayCounts>> out = settled;
     for (const Buyer& b : buyers) {
       auto& counts = out[b.shop];
       for (const DayBits& d : b.days) ++counts[d.day].consulting_buyers;
@@ -647,7 +744,7 @@ struct Calculator::Impl {
     }
     std::vector<uint32_t> shop_map;
     for (uint32_t i = 0; i < o.shops.size(); ++i) shop_map.push_back(ShopIndex(o.shops[i]));
-    if (profile.unit == Unit::kTurn) {
+    {
       for (uint32_t i = 0; i < o.shops.size(); ++i)
         for (size_t d = 0; d < size_t(num_days); ++d) {
           DayCounts& to = settled[shop_map[i]][d];
@@ -804,8 +901,7 @@ size_t Calculator::StateBytes() const {
   size_t n = impl_->buyers.capacity() * sizeof(Buyer) + impl_->names.capacity() +
              impl_->table.capacity() * sizeof(impl_->table[0]);
   for (const Buyer& b : impl_->buyers) {
-    n += b.days.capacity() * sizeof(DayBits) + b.pending.capacity() * sizeof(Pending) +
-         b.replies.capacity() * sizeof(Reply) +
+    n += b.days.heap_bytes() + b.pending.heap_bytes() + b.replies.heap_bytes() +
          b.buf.capacity() * sizeof(TurnEvent) + b.covers.capacity() * sizeof(std::vector<Cover>);
     for (const auto& v : b.covers) n += v.capacity() * sizeof(Cover);
   }
