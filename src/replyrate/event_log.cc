@@ -781,11 +781,22 @@ struct LogCounter::Impl {
       const void* nl = ::memrchr(p, '\n', size_t(end - p));
       unterminated = nl ? static_cast<const char*>(nl) + 1 : p;
     }
-    // Strings split at ASCII quotes out of valid UTF-8 are valid UTF-8: one check per block.
-    const bool utf8_ok = simdjson::validate_utf8(p, size_t(end - p));
+    // Strings split at ASCII quotes out of valid UTF-8 are valid UTF-8: one check per piece of
+    // the block (small enough to be still in cache when its lines are scanned).
+    constexpr size_t kPiece = 32u << 10;
+    const char* piece_end = p;
+    bool utf8_ok = true;
     TsCache cache;
     ShapeCache shapes;
     while (p < end) {
+      if (p >= piece_end) {  // pieces end after a '\n', so no line crosses one
+        piece_end = end;
+        if (size_t(end - p) > kPiece) {
+          const void* nl = std::memchr(p + kPiece, '\n', size_t(end - p - kPiece));
+          if (nl) piece_end = static_cast<const char*>(nl) + 1;
+        }
+        utf8_ok = simdjson::validate_utf8(p, size_t(piece_end - p));
+      }
       ++slot.lines;
       Event ev;
       const char* next = nullptr;
