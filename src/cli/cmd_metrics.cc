@@ -7,11 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,7 +39,7 @@ core::Result<rr::Calculator> CountStream(int fd, const rr::Profile& profile,
                                          core::LocalDate last, rr::LogOptions options) {
   constexpr size_t kBlock = 16u << 20;
   KEFU_ASSIGN_OR_RETURN(auto counter, rr::LogCounter::Create(profile, tz, first, last, options));
-  std::unique_ptr<char[]> buf(new char[kBlock]);
+  auto buf = std::make_unique_for_overwrite<char[]>(kBlock);
   size_t have = 0;  // bytes of buf holding an unfinished line carried over
   for (;;) {
     ssize_t n = 0;
@@ -87,11 +87,11 @@ core::Result<rr::Calculator> CountMapped(int fd, size_t size, const rr::Profile&
     if (to > dropped) ::madvise(base + dropped, to - dropped, MADV_DONTNEED);
     dropped = std::max(dropped, to);
   };
-  KEFU_ASSIGN_OR_RETURN(auto counter, rr::LogCounter::Create(profile, tz, first, last, options));
-  core::Status st = counter.Feed(std::string_view(base, size));
+  auto counter = rr::LogCounter::Create(profile, tz, first, last, options);
+  core::Status st = counter.ok() ? counter->Feed(std::string_view(base, size)) : counter.status();
   if (size) ::munmap(m, size);
   KEFU_TRY(st);
-  return counter.Finish();
+  return counter->Finish();
 }
 
 int ReplyRate(const std::vector<std::string>& argv) {
@@ -139,14 +139,14 @@ int ReplyRate(const std::vector<std::string>& argv) {
   const core::LocalDate first{std::chrono::sys_days(*date) - std::chrono::days(days - 1 + gate_days)};
   const std::string only_shop = args.Get("shop").value_or("");
 
-  int threads = int(std::thread::hardware_concurrency());
+  // Default: every core, up to 8 (hardware_concurrency() is 0 when unknown).
+  int threads = std::clamp(int(std::thread::hardware_concurrency()), 1, 8);
   if (auto t = args.Get("threads")) {
     char* end = nullptr;
     const long v = std::strtol(t->c_str(), &end, 10);
     if (t->empty() || *end || v < 1 || v > 64) return UsageError(kCmd, "--threads must be 1..64");
     threads = int(v);
   }
-  threads = std::clamp(threads, 1, 8);
 
   const bool from_stdin = *events == "-";
   int fd = from_stdin ? 0 : ::open(events->c_str(), O_RDONLY);
