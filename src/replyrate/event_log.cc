@@ -321,24 +321,26 @@ struct LineMasks {
   // too close to `hard`).
   bool Read(const char* base, const char* hard) {
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
-    for (;;) {
-      if (words == kWords || base + 64 * words + 64 > hard) return false;
-      uint64_t qm = 0, sm = 0;
-      for (size_t k = 0; k < 4; ++k) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 64 * words + 16 * k));
-        qm |= uint64_t(unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)))) << (16 * k);
-        sm |= uint64_t(unsigned(_mm_movemask_epi8(_mm_or_si128(
-                  _mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v))))) << (16 * k);
-      }
+    for (size_t w = 0; w < kWords; ++w) quotes[w] = 0;
+    // 16 bytes at a time, stopping at the chunk that holds the line end.
+    for (size_t off = 0; off < 64 * kWords && base + off + 16 <= hard; off += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + off));
+      uint64_t qm = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+      const unsigned sm = unsigned(_mm_movemask_epi8(
+          _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v))));
       if (sm) {
-        const unsigned i = unsigned(__builtin_ctzll(sm));
-        line_end = 64 * words + i;
+        const unsigned i = unsigned(__builtin_ctz(sm));
+        line_end = off + i;
         if (base[line_end] != '\n') return false;
-        quotes[words++] = qm & ((uint64_t(1) << i) - 1);
+        qm &= (uint64_t(1) << i) - 1;
+      }
+      quotes[off >> 6] |= qm << (off & 63);
+      if (sm) {
+        words = (off >> 6) + 1;
         return true;
       }
-      quotes[words++] = qm;
     }
+    return false;
   }
 
   // The first quote at or after offset `from`; line_end when there is none.
@@ -518,7 +520,7 @@ Scan ScanLineQuick(const char* base, const char* hard, TsCache* cache, ShapeCach
   LineMasks lm;
   if (!lm.Read(base, hard)) return Scan::kFull;
   // Shapes compare 32 bytes at a time: they need that much readable room after the line.
-  const bool room = base + 64 * lm.words + Shape::kMaxSeg <= hard;
+  const bool room = base + lm.line_end + Shape::kMaxSeg <= hard;
   if (room) {
     for (size_t i = 0; i < shapes->count; ++i)
       if (ShapeWalk(base, lm, shapes->shapes[i], cache, ev, next) == Scan::kEvent) return Scan::kEvent;
