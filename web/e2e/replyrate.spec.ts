@@ -24,11 +24,27 @@ async function ingest(request: APIRequestContext, buyer: string, text: string, t
   expect(r.status()).toBe(201);
 }
 
+async function token(page: Page): Promise<string> {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('kefu.session') ?? '{}').token as string);
+}
+
 async function api(page: Page, path: string) {
-  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('kefu.session') ?? '{}').token as string);
-  const r = await page.request.get(path, { headers: { Authorization: `Bearer ${token}` } });
+  const r = await page.request.get(path, { headers: { Authorization: `Bearer ${await token(page)}` } });
   expect(r.status()).toBe(200);
   return r.json();
+}
+
+// Closes the conversations of `buyers` (as a lead), so that later specs find the agents free.
+async function closeConversations(page: Page, buyers: string[]) {
+  const headers = { Authorization: `Bearer ${await token(page)}` };
+  for (const status of ['waiting', 'open']) {
+    const list = await api(page, `/api/v1/conversations?status=${status}&limit=200`);
+    for (const c of list.items as { id: string; buyer: string }[]) {
+      if (!buyers.includes(c.buyer)) continue;
+      const r = await page.request.post(`/api/v1/conversations/${c.id}/close`, { headers });
+      expect(r.status()).toBe(200);
+    }
+  }
 }
 
 const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
@@ -111,5 +127,7 @@ test('lead dashboard: 30 days by day, today so far, buyers at risk, campaign gat
   }
   const live = await api(page, '/api/v1/metrics/live');
   await expect(risk.getByTestId('risk-count')).toHaveText(String(live.items.length));
+
+  await closeConversations(page, [...past, now]);
   await ctx.close();
 });
