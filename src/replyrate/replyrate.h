@@ -102,9 +102,10 @@ core::Result<Profile> ParseProfile(std::string_view platform_toml,
 
 struct CalculatorOptions {
   // true: assume each buyer's events arrive in time order up to `disorder_tolerance` late and
-  // settle older triggers as they go, so memory stays per buyer (not per event). An event later
-  // than that is still applied but clears exact(); run again with false to be exact for any
-  // order (then memory holds, per buyer and day, only triggers not yet answered within the
+  // settle older triggers (and finished days) as they go, so memory stays per buyer (not per
+  // event). An event later than that clears exact() and is applied only as far as the settled
+  // state allows (the counts are then not to be trusted); run again with false to be exact for
+  // any order (then memory holds, per buyer and day, only triggers not yet answered within the
   // shortest threshold plus merged reply intervals).
   bool assume_nearly_sorted = true;
   core::Duration disorder_tolerance = std::chrono::minutes(10);
