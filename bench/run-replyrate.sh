@@ -32,12 +32,14 @@ echo "generating $N events (50k buyers, 3 shops, $DAYS days)..."
 "$GEN" "$tmp/ev-small.jsonl" "$((N * 4 / DAYS))" 50000 3 4 $DATE 1 || exit 1
 echo "file: $(du -h "$tmp/ev.jsonl" | cut -f1), $(wc -l < "$tmp/ev.jsonl") lines"
 
-run_kefu() {  # FILE -> prints "seconds peak_kb", rows in $tmp/kefu.out
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+run_kefu() {  # FILE -> prints "seconds peak_kb cpu_seconds", rows in $tmp/kefu.json
   cat "$1" > /dev/null  # warm the page cache like the peers' loads
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$KEFU" metrics reply-rate --events "$1" --date $DATE --days $DAYS > "$tmp/kefu.json" || return 1
-  cat "$tmp/time"
+  /usr/bin/time -f "%e %M %U %S" -o "$tmp/time" "$KEFU" metrics reply-rate --events "$1" --date $DATE --days $DAYS > "$tmp/kefu.json" || return 1
+  read -r e m u s < "$tmp/time"
+  echo "$e $m $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
 }
-read -r k_s k_kb < <(run_kefu "$tmp/ev.jsonl") || { echo "kefu failed"; exit 1; }
+read -r k_s k_kb k_cpu < <(run_kefu "$tmp/ev.jsonl") || { echo "kefu failed"; exit 1; }
 cp "$tmp/kefu.json" "$tmp/kefu-big.json"
 # Memory: the last day (+3 gate days) of the big file vs a file holding only those 4 days at
 # the same density (N*4/30 events): state is per buyer-day in range, so RSS should match.
@@ -55,12 +57,12 @@ for l in open(sys.argv[1]):
 PY
 
 # sqlite3: load the JSON lines (one column), extract, index, query.
-sq_s=NA
+sq_s=NA; sq_cpu=NA
 US=$(printf '\037')  # a column separator that never occurs in the JSON lines
 if command -v sqlite3 > /dev/null; then
   sql=$(sed -e "s/:LO_US/$LO_US/g" -e "s/:HI_US/$HI_US/g" -e "s/:TZ_US/$TZ_US/g" bench/replyrate/query.sql)
   t0=$(date +%s.%N)
-  sqlite3 "$tmp/ev.db" > "$tmp/sqlite.rows" <<SQL || echo "sqlite3 failed"
+  /usr/bin/time -f "%U %S" -o "$tmp/sqtime" sqlite3 "$tmp/ev.db" > "$tmp/sqlite.rows" <<SQL || echo "sqlite3 failed"
 .output /dev/null
 PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
 .output stdout
@@ -77,21 +79,21 @@ CREATE INDEX ev_reply ON ev(shop, buyer, sender, ts_us);
 $sql
 SQL
   t1=$(date +%s.%N)
-  sq_s=$(echo "$t1 - $t0" | bc)
+  sq_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  read -r u s < "$tmp/sqtime"; sq_cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 fi
 
 # DuckDB via @duckdb/node-api.
-dk_s=NA
-# npm ci can reject a lock that lacks other platforms' optional bindings (registry mirrors);
-# then install the locked versions with npm install.
-if (cd bench/replyrate && { npm ci --silent --no-audit --no-fund > /dev/null 2>&1 ||
-      npm install --silent --no-save --no-audit --no-fund > /dev/null 2>&1; }); then
+dk_s=NA; dk_cpu=NA
+# The lock lists every platform's optional binding, so npm ci installs exactly what it names.
+if (cd bench/replyrate && npm ci --silent --no-audit --no-fund > "$tmp/npm.log" 2>&1); then
   t0=$(date +%s.%N)
-  node bench/replyrate/duckdb_peer.mjs "$tmp/ev.jsonl" $LO_US $HI_US $TZ_US > "$tmp/duckdb.rows" 2> "$tmp/duckdb.err" || cat "$tmp/duckdb.err"
+  /usr/bin/time -f "%U %S" -o "$tmp/dktime" node bench/replyrate/duckdb_peer.mjs "$tmp/ev.jsonl" $LO_US $HI_US $TZ_US > "$tmp/duckdb.rows" 2> "$tmp/duckdb.err" || cat "$tmp/duckdb.err"
   t1=$(date +%s.%N)
-  dk_s=$(echo "$t1 - $t0" | bc)
+  dk_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  read -r u s < "$tmp/dktime"; dk_cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 else
-  echo "npm ci failed: DuckDB peer skipped"
+  echo "npm ci failed: DuckDB peer skipped"; tail -5 "$tmp/npm.log"
 fi
 
 same() { diff -q "$tmp/kefu.rows" "$1" > /dev/null && echo identical || { echo DIFFERENT; diff "$tmp/kefu.rows" "$1" | head -8; }; }
@@ -99,8 +101,12 @@ echo "kefu rows:"; cat "$tmp/kefu.rows"
 echo "sqlite3 vs kefu: $( [ -s "$tmp/sqlite.rows" ] && same "$tmp/sqlite.rows" || echo 'no result')"
 echo "duckdb  vs kefu: $( [ -s "$tmp/duckdb.rows" ] && same "$tmp/duckdb.rows" || echo 'no result')"
 ratio() { [ "$2" = NA ] && echo NA || echo "scale=1; $2 / $1" | bc; }
-printf "kefu metrics reply-rate: %s s, peak RSS %s MB (limit 3 s: %s of the limit)\n" "$k_s" "$((k_kb / 1024))" "$(echo "scale=2; $k_s / 3" | bc)"
-printf "sqlite3 (load+index+query): %s s  -> kefu is %sx faster\n" "$sq_s" "$(ratio "$k_s" "$sq_s")"
-printf "duckdb (read_json+query):   %s s  -> kefu is %sx faster\n" "$dk_s" "$(ratio "$k_s" "$dk_s")"
+printf "kefu metrics reply-rate: %s s wall, %s s CPU, peak RSS %s MB (limit 3 s: %s of the limit)\n" "$k_s" "$k_cpu" "$((k_kb / 1024))" "$(echo "scale=2; $k_s / 3" | bc)"
+printf "sqlite3 (load+index+query): %s s wall, %s s CPU -> kefu is %sx faster (CPU %sx)\n" "$sq_s" "$sq_cpu" "$(ratio "$k_s" "$sq_s")" "$(ratio "$k_cpu" "$sq_cpu")"
+printf "duckdb (read_json+query):   %s s wall, %s s CPU -> kefu is %sx faster (CPU %sx)\n" "$dk_s" "$dk_cpu" "$(ratio "$k_s" "$dk_s")" "$(ratio "$k_cpu" "$dk_cpu")"
 printf "memory, same day asked: %d-event file -> %s MB (%s s), %d-event file -> %s MB (%s s); ratio %s (streaming: about 1)\n" \
   "$((N * 4 / DAYS))" "$((ks_kb / 1024))" "$ks_s" "$N" "$((kd_kb / 1024))" "$kd_s" "$(echo "scale=2; $kd_kb / $ks_kb" | bc)"
+lt() { [ "$2" != NA ] && [ "$(echo "$1 < $2" | bc)" = 1 ] && echo met || echo "NOT MET"; }
+printf "targets: under 3 s wall %s; faster than sqlite3 %s; faster than duckdb %s\n" \
+  "$(lt "$k_s" 3)" "$(lt "$k_s" "$sq_s")" "$(lt "$k_s" "$dk_s")"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -8,7 +8,10 @@
 // (c) per local day the thresholds some settled trigger failed. Events may come in any order.
 // With assume_nearly_sorted, a trigger older than the buyer's newest event by more than the
 // longest threshold plus the tolerance can no longer be answered in time, so it is settled and
-// dropped, and old intervals are dropped too: then state per buyer is only the last hour or so.
+// dropped; only replies not older than the tolerance are kept (instead of intervals: a trigger
+// that is out of order but not late only needs replies after it); and a day whose triggers are
+// all settled and that can get no trigger in time any more moves into the shop's counts. Then
+// state per buyer is only the last hour or so, in one record of four cache lines.
 //
 // 首问首答 turns (淘宝, 京东) depend on the order of triggers and replies, so a turn buyer keeps a
 // short time-ordered buffer that is settled front-first the same way.
@@ -16,6 +19,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <type_traits>
 
 #include "replyrate/replyrate.h"
 
@@ -86,20 +91,130 @@ struct TurnEvent {
   uint8_t kind;
 };
 
-struct Buyer {
-  uint32_t shop = 0;
-  uint32_t name_off = 0, name_len = 0;
-  uint64_t hash = 0;
-  Key last{INT64_MIN, 0};
-  int64_t safe_from = INT64_MIN;
-  int64_t pruned_at = 0;  // safe_from when old reply intervals were last dropped
-  std::vector<DayBits> days;
-  std::vector<Pending> pending;           // kBuyerDay, sorted by key
-  std::vector<std::vector<Cover>> covers;  // kBuyerDay, per threshold (allocated on first reply)
-  std::vector<TurnEvent> buf;             // kTurn, sorted by key
-  bool turn_open = false;                 // kTurn: settled state, a turn is waiting
-  uint16_t turn_day = 0;
+// A countable reply and the thresholds it may answer.
+struct Reply {
+  Key key;
+  uint8_t mask;
 };
+
+// A vector whose first N elements live inline, in the buyer's record next to the rest of its
+// state (no allocation, no extra cache miss); more spill to the heap. Trivially copyable T only.
+template <typename T, uint32_t N>
+class SmallVec {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  SmallVec() = default;
+  SmallVec(SmallVec&& o) noexcept { Take(o); }
+  SmallVec& operator=(SmallVec&& o) noexcept {
+    if (this != &o) Take(o);
+    return *this;
+  }
+  SmallVec(const SmallVec&) = delete;
+  SmallVec& operator=(const SmallVec&) = delete;
+
+  T* data() { return heap_ ? heap_.get() : inline_; }
+  const T* data() const { return heap_ ? heap_.get() : inline_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  bool spilled() const { return heap_ != nullptr; }
+  size_t heap_bytes() const { return heap_ ? cap_ * sizeof(T) : 0; }
+  T& operator[](size_t i) { return data()[i]; }
+  const T& operator[](size_t i) const { return data()[i]; }
+  T* begin() { return data(); }
+  T* end() { return data() + size_; }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size_; }
+  T& front() { return data()[0]; }
+  T& back() { return data()[size_ - 1]; }
+  const T& front() const { return data()[0]; }
+  const T& back() const { return data()[size_ - 1]; }
+
+  void push_back(const T& v) {
+    if (size_ == cap_) Grow();
+    data()[size_++] = v;
+  }
+  void insert_at(size_t i, const T& v) {
+    if (size_ == cap_) Grow();
+    T* d = data();
+    std::memmove(d + i + 1, d + i, (size_ - i) * sizeof(T));
+    d[i] = v;
+    ++size_;
+  }
+  void erase_front(size_t n) {
+    T* d = data();
+    std::memmove(d, d + n, (size_ - n) * sizeof(T));
+    size_ -= uint32_t(n);
+  }
+  template <typename Pred>
+  void erase_if(Pred pred) {
+    T* d = data();
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < size_; ++i)
+      if (!pred(d[i])) d[k++] = d[i];
+    size_ = k;
+  }
+  void clear() { size_ = 0; }
+
+ private:
+  void Grow() {
+    auto h = std::make_unique_for_overwrite<T[]>(size_t(cap_) * 2);
+    std::memcpy(h.get(), data(), size_ * sizeof(T));
+    heap_ = std::move(h);
+    cap_ *= 2;
+  }
+  void Take(SmallVec& o) {
+    heap_ = std::move(o.heap_);
+    size_ = o.size_;
+    cap_ = o.cap_;
+    if (!heap_) std::memcpy(inline_, o.inline_, size_ * sizeof(T));
+    o.size_ = 0;
+    o.cap_ = N;
+  }
+
+  std::unique_ptr<T[]> heap_;
+  uint32_t size_ = 0, cap_ = N;
+  T inline_[N];
+};
+
+constexpr uint32_t kInlineName = 16;
+
+// One buyer of one shop. Sorted 拼多多 logs touch only this record: the small vectors usually
+// hold what they need inline (and in nearly-sorted mode days leave `days` once final).
+struct alignas(64) Buyer {
+  uint64_t hash = 0;
+  uint32_t shop = 0;
+  uint32_t name_len = 0;
+  // Short names live here, so a lookup touches no other memory; longer ones in Impl::names.
+  union {
+    char name_inline[kInlineName];
+    uint32_t name_off;
+  };
+  // The newest event in input order. Nearly-sorted mode: events older than last.ts minus the
+  // tolerance ("safe_from") are late; older state is settled.
+  Key last{INT64_MIN, 0};
+  bool turn_open = false;  // kTurn: settled state, a turn is waiting
+  uint16_t turn_day = 0;
+  // Days with a trigger not yet folded into the shop's counts, sorted.
+  SmallVec<DayBits, 2> days;
+  SmallVec<Pending, 2> pending;  // kBuyerDay, sorted by key
+  // kBuyerDay, nearly-sorted mode: replies not older than safe_from, sorted by key. A trigger
+  // that comes out of order but not late only needs replies after it, all of them in here.
+  SmallVec<Reply, 2> replies;
+  // kBuyerDay, exact mode: per threshold the union of reply intervals (allocated on first reply).
+  std::vector<std::vector<Cover>> covers;
+  std::vector<TurnEvent> buf;  // kTurn, sorted by key
+};
+// Four cache lines; the fields a sorted 拼多多 log touches come before `covers`.
+static_assert(sizeof(Buyer) == 256);
+
+// Ids are short: a plain loop beats a call to memcmp.
+inline bool SameBytes(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 
 uint64_t Hash(uint32_t shop, std::string_view s) {
   uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t(shop) * 0xC2B2AE3D27D4EB4Full) ^ s.size();
@@ -160,21 +275,40 @@ struct Calculator::Impl {
   int64_t rel_lo = 0, rel_hi = 0;                    // replies outside cannot answer a trigger
   int64_t horizon = 0;
   std::vector<int64_t> limit;  // per threshold, us
+  int64_t limit8[8];           // the same, INT64_MIN past the last threshold
+  unsigned n_limits = 0;
+
+  // The thresholds a reply `delay` after a trigger is within (bit per threshold).
+  uint8_t Within(int64_t delay) const {
+    unsigned bits = 0;
+    for (unsigned i = 0; i < n_limits; ++i) bits |= unsigned(delay <= limit8[i]) << i;
+    return uint8_t(bits);
+  }
   uint8_t all_mask = 0, human_mask = 0, robot_mask = 0;
   uint64_t seq = 0;
   bool exact = true;
 
   std::vector<std::string> shops;
-  uint32_t last_shop = UINT32_MAX;
+  std::vector<uint64_t> shop_keys;  // ShopKey of each shop
+  int last_day = -1;
   std::vector<Buyer> buyers;
   std::string names;
   // Open addressing: {buyer index + 1 (0 = empty), high hash bits} so a probe rarely has to
   // touch a Buyer.
   std::vector<std::pair<uint32_t, uint32_t>> table;
-  // kTurn: settled counts per shop, per day.
+  // Settled counts per shop, per day: kTurn's settled turns, kBuyerDay's final days.
   std::vector<std::vector<DayCounts>> settled;
 
-  int TriggerDay(int64_t t) const {
+  int TriggerDay(int64_t t) {
+    // Events come mostly in time order: try the day found last first.
+    if (last_day >= 0 && t >= windows[size_t(last_day)].first && t < windows[size_t(last_day)].second)
+      return last_day;
+    const int d = FindTriggerDay(t);
+    if (d >= 0) last_day = d;
+    return d;
+  }
+
+  int FindTriggerDay(int64_t t) const {
     auto it = std::upper_bound(windows.begin(), windows.end(), t,
                                [](int64_t v, const std::pair<int64_t, int64_t>& w) { return v < w.first; });
     if (it == windows.begin()) return -1;
@@ -182,13 +316,34 @@ struct Calculator::Impl {
     return t < it->second ? int(it - windows.begin()) : -1;
   }
 
+  // A shop's first 8 bytes and length in one word: shops are few, so comparing words finds one
+  // without touching the strings (which are compared only when longer than 8 bytes).
+  static uint64_t ShopKey(std::string_view shop) {
+    const size_t n = shop.size();
+    const char* p = shop.data();
+    uint64_t k = 0;
+    if (n >= 8) {
+      std::memcpy(&k, p, 8);
+      k &= 0x00FFFFFFFFFFFFFFull;
+    } else if (n >= 4) {  // two loads that overlap when n < 8; overlapping bytes agree
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      k = lo | (uint64_t(hi) << (8 * (n - 4)));
+    } else {
+      for (size_t i = 0; i < n; ++i) k |= uint64_t(static_cast<unsigned char>(p[i])) << (8 * i);
+    }
+    return k | (uint64_t(std::min<size_t>(n, 255)) << 56);
+  }
+
   uint32_t ShopIndex(std::string_view shop) {
-    if (last_shop != UINT32_MAX && shops[last_shop] == shop) return last_shop;
+    const uint64_t key = ShopKey(shop);
     for (uint32_t i = 0; i < shops.size(); ++i)
-      if (shops[i] == shop) return last_shop = i;
+      if (shop_keys[i] == key && (shop.size() <= 7 || SameBytes(shops[i], shop))) return i;
     shops.emplace_back(shop);
-    if (profile.unit == Unit::kTurn) settled.emplace_back(size_t(num_days), EmptyCounts());
-    return last_shop = uint32_t(shops.size() - 1);
+    shop_keys.push_back(key);
+    settled.emplace_back(size_t(num_days), EmptyCounts());
+    return uint32_t(shops.size() - 1);
   }
 
   DayCounts EmptyCounts() const {
@@ -198,32 +353,19 @@ struct Calculator::Impl {
   }
 
   Buyer& Intern(std::string_view shop, std::string_view name) {
-    const uint32_t s = ShopIndex(shop);
-    const uint64_t h = Hash(s, name);
-    if (buyers.size() * 2 >= table.size()) Grow();
-    const size_t mask = table.size() - 1;
-    const uint32_t tag = uint32_t(h >> 32);
-    size_t i = size_t(h) & mask;
-    while (table[i].first != 0) {
-      if (table[i].second == tag) {
-        Buyer& b = buyers[table[i].first - 1];
-        if (b.hash == h && b.shop == s &&
-            std::string_view(names.data() + b.name_off, b.name_len) == name)
-          return b;
-      }
-      i = (i + 1) & mask;
-    }
-    Buyer b;
-    b.shop = s;
-    b.hash = h;
-    b.name_off = uint32_t(names.size());
-    b.name_len = uint32_t(name.size());
-    names.append(name);
-    buyers.push_back(std::move(b));
-    table[i] = {uint32_t(buyers.size()), tag};
-    return buyers.back();
+    bool inserted = false;
+    return Intern(ShopIndex(shop), name, &inserted);
   }
 
+  Buyer& Intern(uint32_t s, std::string_view name, bool* inserted) {
+    if (buyers.size() * 2 + 2 >= table.size()) Grow();
+    const size_t before = buyers.size();
+    const uint32_t i = Find(s, Hash(s, name), name);
+    *inserted = buyers.size() != before;
+    return buyers[i];
+  }
+
+  // Keeps the table at most half full.
   void Grow() {
     std::vector<std::pair<uint32_t, uint32_t>> t(std::max<size_t>(1024, table.size() * 2));
     const size_t mask = t.size() - 1;
@@ -243,25 +385,118 @@ struct Calculator::Impl {
     auto it = std::lower_bound(b.days.begin(), b.days.end(), day,
                                [](const DayBits& d, uint16_t v) { return d.day < v; });
     if (it != b.days.end() && it->day == day) return *it;
-    return *b.days.insert(it, DayBits{day, 0});
+    const size_t at = size_t(it - b.days.begin());
+    b.days.insert_at(at, DayBits{day, 0});
+    return b.days[at];
+  }
+
+  // What an event does before its buyer is known: -2 nothing (auto, system, a robot that does
+  // not count, a trigger outside every window or a reply too far from them), -1 a reply, else
+  // the trigger's day.
+  int Classify(Sender from, int64_t t) {
+    if (from == Sender::kAuto || from == Sender::kSystem) return -2;
+    if (from == Sender::kRobot && !profile.robot_counts) return -2;
+    if (from == Sender::kBuyer) {
+      const int day = TriggerDay(t);
+      return day < 0 ? -2 : day;
+    }
+    return t < rel_lo || t > rel_hi ? -2 : -1;
   }
 
   void Add(std::string_view shop, std::string_view buyer, Sender from, core::Timestamp ts) {
     const uint64_t my_seq = ++seq;
-    if (from == Sender::kAuto || from == Sender::kSystem) return;
-    if (from == Sender::kRobot && !profile.robot_counts) return;
     const int64_t t = Us(ts);
-    int day = -1;
-    if (from == Sender::kBuyer) {
-      day = TriggerDay(t);
-      if (day < 0) return;
-    } else if (t < rel_lo || t > rel_hi) {
-      return;
+    const int day = Classify(from, t);
+    if (day == -2) return;
+    Apply(Intern(shop, buyer), Key{t, my_seq}, from, day);
+  }
+
+  // Add for many events. Looking a buyer up costs a chain of cache misses (table slot, buyer
+  // record, its vectors), each needing the one before. Here events go in groups, one link of
+  // the chain per pass over the group, so the misses of a group's events overlap.
+  void AddBatch(std::span<const Event> events) {
+    constexpr size_t kGroup = 64;
+    struct Ahead {
+      uint64_t hash;
+      uint32_t shop;
+      uint32_t buyer;
+      int day;
+      int64_t t;
+    };
+    Ahead ahead[kGroup];
+    for (size_t base = 0; base < events.size(); base += kGroup) {
+      const size_t n = std::min(kGroup, events.size() - base);
+      const Event* ev = events.data() + base;
+      // Room for every event of the group to be a new buyer: the table does not move below.
+      if ((buyers.size() + n) * 2 + 2 >= table.size()) Grow();
+      const size_t mask = table.size() - 1;
+      for (size_t i = 0; i < n; ++i) {  // shop and hash: fetch the table slot
+        Ahead& a = ahead[i];
+        a.t = Us(ev[i].ts);
+        a.day = Classify(ev[i].from, a.t);
+        if (a.day == -2) continue;
+        a.shop = ShopIndex(ev[i].shop);
+        a.hash = Hash(a.shop, ev[i].buyer);
+        __builtin_prefetch(&table[size_t(a.hash) & mask]);
+      }
+      for (size_t i = 0; i < n; ++i) {  // the likely buyer record (first slot with its tag)
+        const Ahead& a = ahead[i];
+        if (a.day == -2) continue;
+        const uint32_t tag = uint32_t(a.hash >> 32);
+        for (size_t k = size_t(a.hash) & mask; table[k].first != 0; k = (k + 1) & mask) {
+          if (table[k].second != tag) continue;
+          const char* b = reinterpret_cast<const char*>(&buyers[table[k].first - 1]);
+          for (size_t off = 0; off < sizeof(Buyer); off += 64) __builtin_prefetch(b + off);
+          break;
+        }
+      }
+      for (size_t i = 0; i < n; ++i) {  // find (or add) the buyer; fetch what it will touch
+        Ahead& a = ahead[i];
+        if (a.day == -2) continue;
+        a.buyer = Find(a.shop, a.hash, ev[i].buyer);
+        const Buyer& b = buyers[a.buyer];
+        if (b.pending.spilled()) __builtin_prefetch(&b.pending.back());
+        if (b.days.spilled()) __builtin_prefetch(&b.days.back());
+        if (b.replies.spilled()) __builtin_prefetch(&b.replies.front());
+        if (!b.buf.empty()) __builtin_prefetch(&b.buf.back());
+      }
+      for (size_t i = 0; i < n; ++i) {  // count, in input order
+        const uint64_t my_seq = ++seq;
+        if (ahead[i].day != -2) Apply(buyers[ahead[i].buyer], Key{ahead[i].t, my_seq}, ev[i].from, ahead[i].day);
+      }
     }
-    Buyer& b = Intern(shop, buyer);
-    const Key k{t, my_seq};
+  }
+
+  // The buyer's index, added when new. The table must have room (see Grow).
+  uint32_t Find(uint32_t s, uint64_t h, std::string_view name) {
+    const size_t mask = table.size() - 1;
+    const uint32_t tag = uint32_t(h >> 32);
+    size_t i = size_t(h) & mask;
+    while (table[i].first != 0) {
+      if (table[i].second == tag) {
+        const Buyer& b = buyers[table[i].first - 1];
+        if (b.hash == h && b.shop == s && SameBytes(NameOf(b), name)) return table[i].first - 1;
+      }
+      i = (i + 1) & mask;
+    }
+    Buyer b;
+    b.shop = s;
+    b.hash = h;
+    SetName(b, name);
+    buyers.push_back(std::move(b));
+    table[i] = {uint32_t(buyers.size()), tag};
+    return uint32_t(buyers.size() - 1);
+  }
+
+  int64_t SafeFrom(const Buyer& b) const {
+    return b.last.ts == INT64_MIN ? INT64_MIN : b.last.ts - options.disorder_tolerance.count();
+  }
+
+  void Apply(Buyer& b, Key k, Sender from, int day) {
+    const int64_t t = k.ts;
     const bool in_order = !(k < b.last);
-    if (options.assume_nearly_sorted && t < b.safe_from) exact = false;
+    const int64_t old_safe = SafeFrom(b);
+    if (options.assume_nearly_sorted && t < old_safe) exact = false;
     if (in_order) b.last = k;
     if (profile.unit == Unit::kBuyerDay) {
       if (from == Sender::kBuyer) AddTrigger(b, k, uint16_t(day), in_order);
@@ -274,10 +509,9 @@ struct Calculator::Impl {
     }
     if (options.assume_nearly_sorted && in_order) {
       const int64_t safe = t - options.disorder_tolerance.count();
-      if (safe > b.safe_from) {
-        b.safe_from = safe;
-        if (profile.unit == Unit::kBuyerDay) SettleBuyerDay(b);
-        else SettleTurns(b);
+      if (safe > old_safe) {
+        if (profile.unit == Unit::kBuyerDay) SettleBuyerDay(b, safe);
+        else SettleTurns(b, safe);
       }
     }
   }
@@ -287,10 +521,13 @@ struct Calculator::Impl {
   void AddTrigger(Buyer& b, Key k, uint16_t day, bool in_order) {
     DayEntry(b, day);
     uint8_t covered = 0;
-    // A trigger newer than everything seen for this buyer lies after every reply interval.
-    if (!in_order)
+    // A trigger newer than everything seen for this buyer lies after every reply.
+    if (!in_order) {
       for (size_t i = 0; i < b.covers.size(); ++i)
         if (Covered(b.covers[i], k)) covered |= uint8_t(1u << i);
+      for (const Reply& r : b.replies)
+        if (k < r.key) covered |= r.mask & Within(r.key.ts - k.ts);
+    }
     if (covered == all_mask) return;
     const Pending p{k, day, covered};
     if (b.pending.empty() || b.pending.back().key < k) {
@@ -298,47 +535,63 @@ struct Calculator::Impl {
     } else {
       auto it = std::upper_bound(b.pending.begin(), b.pending.end(), k,
                                  [](Key v, const Pending& x) { return v < x.key; });
-      b.pending.insert(it, p);
+      b.pending.insert_at(size_t(it - b.pending.begin()), p);
     }
   }
 
   void AddReply(Buyer& b, Key k, uint8_t mask) {
     if (mask == 0) return;
-    if (b.covers.empty()) b.covers.resize(profile.thresholds.size());
-    for (size_t i = 0; i < limit.size(); ++i)
-      if (mask & (1u << i)) AddCover(b.covers[i], Cover{Key{k.ts - limit[i], 0}, k});
-    bool any_done = false;
+    if (options.assume_nearly_sorted) {
+      if (b.replies.empty() || b.replies.back().key < k) {
+        b.replies.push_back(Reply{k, mask});
+      } else {
+        auto it = std::upper_bound(b.replies.begin(), b.replies.end(), k,
+                                   [](Key v, const Reply& x) { return v < x.key; });
+        b.replies.insert_at(size_t(it - b.replies.begin()), Reply{k, mask});
+      }
+    } else {
+      if (b.covers.empty()) b.covers.resize(profile.thresholds.size());
+      for (size_t i = 0; i < limit.size(); ++i)
+        if (mask & (1u << i)) AddCover(b.covers[i], Cover{Key{k.ts - limit[i], 0}, k});
+    }
+    size_t done = 0;
     for (size_t j = b.pending.size(); j-- > 0;) {
       Pending& p = b.pending[j];
       if (!(p.key < k)) continue;
       const int64_t delay = k.ts - p.key.ts;
       if (delay > horizon) break;  // earlier triggers are even farther
-      for (size_t i = 0; i < limit.size(); ++i)
-        if ((mask & (1u << i)) && delay <= limit[i]) p.covered |= uint8_t(1u << i);
-      any_done |= p.covered == all_mask;
+      p.covered |= mask & Within(delay);
+      done += p.covered == all_mask;
     }
-    if (any_done)
-      b.pending.erase(std::remove_if(b.pending.begin(), b.pending.end(),
-                                     [&](const Pending& p) { return p.covered == all_mask; }),
-                      b.pending.end());
+    if (done == b.pending.size())  // the usual case: one reply answers every waiting trigger
+      b.pending.clear();
+    else if (done)
+      b.pending.erase_if([&](const Pending& p) { return p.covered == all_mask; });
   }
 
-  void SettleBuyerDay(Buyer& b) {
+  void SettleBuyerDay(Buyer& b, int64_t safe_from) {
     size_t n = 0;
-    while (n < b.pending.size() && b.pending[n].key.ts + horizon < b.safe_from) {
+    while (n < b.pending.size() && b.pending[n].key.ts + horizon < safe_from) {
       DayEntry(b, b.pending[n].day).fail |= uint8_t(~b.pending[n].covered & all_mask);
       ++n;
     }
-    if (n) b.pending.erase(b.pending.begin(), b.pending.begin() + n);
-    // Dropping intervals only once per horizon keeps them bounded without touching them on
-    // every event.
-    if (b.covers.empty() || b.safe_from - b.pruned_at < horizon) return;
-    b.pruned_at = b.safe_from;
-    for (auto& v : b.covers) {
-      size_t m = 0;
-      while (m < v.size() && v[m].hi.ts < b.safe_from) ++m;
-      if (m) v.erase(v.begin(), v.begin() + m);
+    if (n) b.pending.erase_front(n);
+    size_t m = 0;
+    while (m < b.replies.size() && b.replies[m].key.ts < safe_from) ++m;
+    if (m) b.replies.erase_front(m);
+    // A day is final once its triggers are settled and no trigger of it can come in time any
+    // more (one would be late, which clears exact()): it leaves the buyer for the shop's counts.
+    size_t f = 0;
+    while (f < b.days.size() && windows[b.days[f].day].second <= safe_from &&
+           (b.pending.empty() || b.pending.front().day > b.days[f].day)) {
+      DayCounts& c = settled[b.shop][b.days[f].day];
+      ++c.consulting_buyers;
+      ++c.units;
+      for (size_t i = 0; i < limit.size(); ++i)
+        if (!(b.days[f].fail & (1u << i))) ++c.answered[i];
+      ++f;
     }
+    if (f) b.days.erase_front(f);
   }
 
   // ---- kTurn
@@ -383,9 +636,9 @@ struct Calculator::Impl {
     }
   }
 
-  void SettleTurns(Buyer& b) {
+  void SettleTurns(Buyer& b, int64_t safe_from) {
     size_t n = 0;
-    while (n < b.buf.size() && b.buf[n].key.ts + horizon < b.safe_from) {
+    while (n < b.buf.size() && b.buf[n].key.ts + horizon < safe_from) {
       ApplyTurn(b, n, &b.turn_open, &b.turn_day, settled[b.shop]);
       ++n;
     }
@@ -396,9 +649,7 @@ struct Calculator::Impl {
 
   // counts[shop][day] for everything seen so far (pending triggers as they stand now).
   std::vector<std::vector<DayCounts>> Tally() const {
-    std::vector<std::vector<DayCounts>> out;
-    if (profile.unit == Unit::kTurn) out = settled;
-    else out.assign(shops.size(), std::vector<DayCounts>(size_t(num_days), EmptyCounts()));
+    std::vector<std::vector<DayCounts>> out = settled;
     for (const Buyer& b : buyers) {
       auto& counts = out[b.shop];
       for (const DayBits& d : b.days) ++counts[d.day].consulting_buyers;
@@ -479,6 +730,77 @@ struct Calculator::Impl {
     return r;
   }
 
+  core::Status Merge(Impl& o) {
+    if (o.first_day != first_day || o.num_days != num_days || o.windows != windows ||
+        o.limit != limit || o.profile.unit != profile.unit || o.all_mask != all_mask ||
+        o.robot_mask != robot_mask)
+      return core::InvalidArgument("calculators count different days or thresholds");
+    // Check first, so that a refused merge leaves both sides as they were.
+    for (const Buyer& ob : o.buyers) {
+      const uint32_t s = FindShop(o.shops[ob.shop]);
+      if (s != UINT32_MAX && FindBuyer(s, o.NameOf(ob)) != nullptr)
+        return core::InvalidArgument("buyer " + std::string(o.NameOf(ob)) + " of shop " +
+                                     o.shops[ob.shop] + " was counted by both calculators");
+    }
+    std::vector<uint32_t> shop_map;
+    for (uint32_t i = 0; i < o.shops.size(); ++i) shop_map.push_back(ShopIndex(o.shops[i]));
+    {
+      for (uint32_t i = 0; i < o.shops.size(); ++i)
+        for (size_t d = 0; d < size_t(num_days); ++d) {
+          DayCounts& to = settled[shop_map[i]][d];
+          const DayCounts& from = o.settled[i][d];
+          to.consulting_buyers += from.consulting_buyers;
+          to.units += from.units;
+          to.capped_delay_us += from.capped_delay_us;
+          for (size_t k = 0; k < to.answered.size(); ++k) to.answered[k] += from.answered[k];
+        }
+    }
+    for (Buyer& ob : o.buyers) {
+      bool inserted = false;
+      const std::string name(o.NameOf(ob));
+      Buyer& b = Intern(shop_map[ob.shop], name, &inserted);
+      const uint32_t shop = b.shop;
+      const uint64_t hash = b.hash;
+      b = std::move(ob);
+      b.shop = shop;
+      b.hash = hash;
+      SetName(b, name);
+    }
+    // Keys of later events must sort after every merged one.
+    seq = std::max(seq, o.seq);
+    exact = exact && o.exact;
+    o.buyers.clear();
+    o.table.assign(1024, {0, 0});
+    o.names.clear();
+    return core::Status::Ok();
+  }
+
+  std::string_view NameOf(const Buyer& b) const {
+    if (b.name_len <= kInlineName) return std::string_view(b.name_inline, b.name_len);
+    return std::string_view(names.data() + b.name_off, b.name_len);
+  }
+
+  void SetName(Buyer& b, std::string_view name) {
+    b.name_len = uint32_t(name.size());
+    if (name.size() <= kInlineName) {
+      std::memcpy(b.name_inline, name.data(), name.size());
+    } else {
+      b.name_off = uint32_t(names.size());
+      names.append(name);
+    }
+  }
+
+  const Buyer* FindBuyer(uint32_t s, std::string_view name) const {
+    const uint64_t h = Hash(s, name);
+    const size_t mask = table.size() - 1;
+    const uint32_t tag = uint32_t(h >> 32);
+    for (size_t i = size_t(h) & mask; table[i].first != 0; i = (i + 1) & mask) {
+      const Buyer& b = buyers[table[i].first - 1];
+      if (table[i].second == tag && b.hash == h && b.shop == s && NameOf(b) == name) return &b;
+    }
+    return nullptr;
+  }
+
   uint32_t FindShop(std::string_view shop) const {
     for (uint32_t i = 0; i < shops.size(); ++i)
       if (shops[i] == shop) return i;
@@ -507,7 +829,10 @@ core::Result<Calculator> Calculator::Create(const Profile& profile, const core::
   impl->horizon = profile.Horizon().count();
   impl->rel_lo = impl->windows.front().first;
   impl->rel_hi = impl->windows.back().second + impl->horizon;
+  for (int64_t& l : impl->limit8) l = INT64_MIN;
   for (size_t i = 0; i < profile.thresholds.size(); ++i) {
+    impl->limit8[i] = profile.thresholds[i].limit.count();
+    impl->n_limits = unsigned(i + 1);
     impl->limit.push_back(profile.thresholds[i].limit.count());
     impl->all_mask |= uint8_t(1u << i);
     if (!profile.thresholds[i].human_only) impl->robot_mask |= uint8_t(1u << i);
@@ -525,6 +850,14 @@ Calculator::~Calculator() = default;
 void Calculator::Add(std::string_view shop, std::string_view buyer, Sender from,
                      core::Timestamp ts) {
   impl_->Add(shop, buyer, from, ts);
+}
+
+void Calculator::AddBatch(std::span<const Event> events) { impl_->AddBatch(events); }
+
+core::Status Calculator::Merge(Calculator&& other) {
+  if (!other.impl_ || other.impl_.get() == impl_.get())
+    return core::InvalidArgument("nothing to merge");
+  return impl_->Merge(*other.impl_);
 }
 
 bool Calculator::exact() const { return impl_->exact; }
@@ -553,11 +886,22 @@ std::vector<Report> Calculator::Reports(core::LocalDate date, int days) const {
   return out;
 }
 
+std::vector<Report> Calculator::DailyReports(std::string_view shop, core::LocalDate last,
+                                             int days) const {
+  const auto tally = impl_->Tally();
+  const uint32_t s = impl_->FindShop(shop);
+  std::vector<Report> out;
+  for (int k = days - 1; k >= 0; --k)
+    out.push_back(impl_->Build(tally, s, shop,
+                               core::LocalDate{std::chrono::sys_days(last) - std::chrono::days(k)}, 1));
+  return out;
+}
+
 size_t Calculator::StateBytes() const {
   size_t n = impl_->buyers.capacity() * sizeof(Buyer) + impl_->names.capacity() +
              impl_->table.capacity() * sizeof(impl_->table[0]);
   for (const Buyer& b : impl_->buyers) {
-    n += b.days.capacity() * sizeof(DayBits) + b.pending.capacity() * sizeof(Pending) +
+    n += b.days.heap_bytes() + b.pending.heap_bytes() + b.replies.heap_bytes() +
          b.buf.capacity() * sizeof(TurnEvent) + b.covers.capacity() * sizeof(std::vector<Cover>);
     for (const auto& v : b.covers) n += v.capacity() * sizeof(Cover);
   }

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,14 @@ enum class Sender { kBuyer, kAgent, kRobot, kAuto, kSystem };
 // "buyer", "agent", "robot", "auto", "system"; nullopt for anything else.
 std::optional<Sender> ParseSender(std::string_view name);
 std::string_view SenderName(Sender s);
+
+// One message event. The views stay valid as long as the text they point into.
+struct Event {
+  std::string_view shop;
+  std::string_view buyer;
+  Sender from = Sender::kBuyer;
+  core::Timestamp ts;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Platform profiles (data from config/platforms/<platform>.toml, table [replyrate])
@@ -92,9 +102,10 @@ core::Result<Profile> ParseProfile(std::string_view platform_toml,
 
 struct CalculatorOptions {
   // true: assume each buyer's events arrive in time order up to `disorder_tolerance` late and
-  // settle older triggers as they go, so memory stays per buyer (not per event). An event later
-  // than that is still applied but clears exact(); run again with false to be exact for any
-  // order (then memory holds, per buyer and day, only triggers not yet answered within the
+  // settle older triggers (and finished days) as they go, so memory stays per buyer (not per
+  // event). An event later than that clears exact() and is applied only as far as the settled
+  // state allows (the counts are then not to be trusted); run again with false to be exact for
+  // any order (then memory holds, per buyer and day, only triggers not yet answered within the
   // shortest threshold plus merged reply intervals).
   bool assume_nearly_sorted = true;
   core::Duration disorder_tolerance = std::chrono::minutes(10);
@@ -155,6 +166,13 @@ class Calculator {
   // Applies one message. Events with equal timestamps are ordered by the order of Add calls
   // (a reply answers a trigger of the same instant only when added after it).
   void Add(std::string_view shop, std::string_view buyer, Sender from, core::Timestamp ts);
+  // The same as Add for each event in order; faster for many (buyers are looked up ahead).
+  void AddBatch(std::span<const Event> events);
+  // Takes over the state of `other`, which counted other buyers over the same days with the same
+  // profile and zone (e.g. a share of the buyers counted on another thread). Afterwards this
+  // calculator answers as if it had been fed both streams. kInvalidArgument when the day ranges
+  // or thresholds differ or a (shop, buyer) was counted by both (nothing is moved then).
+  core::Status Merge(Calculator&& other);
 
   // False when assume_nearly_sorted and some event came later than the tolerance allows.
   bool exact() const;
@@ -166,12 +184,82 @@ class Calculator {
   Report ReportFor(std::string_view shop, core::LocalDate date, int days) const;
   // One report per shop seen, sorted by shop id.
   std::vector<Report> Reports(core::LocalDate date, int days) const;
+  // The one-day reports of `shop` for the `days` days ending at `last`, oldest first.
+  std::vector<Report> DailyReports(std::string_view shop, core::LocalDate last, int days) const;
   // Approximate bytes of per-buyer state (for tests and benchmarks of streaming memory).
   size_t StateBytes() const;
 
  private:
   struct Impl;
   explicit Calculator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Event logs (batch): JSON lines {"ts": RFC 3339 with offset, "shop", "buyer",
+// "from": "buyer"|"agent"|"robot"|"auto"|"system", ...}; unknown fields are ignored.
+
+// Reads one event-log line. Usual lines are read by a specialised scanner; anything it is not
+// sure of (escapes or a non-string in the four fields, nested values, a missing field, an odd
+// time stamp) goes through a full JSON parse, so both give the same answer and the same error.
+// Not thread-safe: one per thread. Movable.
+class EventLineParser {
+ public:
+  // scanner = false: every line goes through the full JSON parse (the reference, for tests).
+  explicit EventLineParser(bool scanner = true);
+  ~EventLineParser();
+  EventLineParser(EventLineParser&&) noexcept;
+  EventLineParser& operator=(EventLineParser&&) noexcept;
+
+  // Parses `line` (without its newline). Returns true and fills *event, or false for a blank
+  // line. The views in *event point into `line` or into this parser (valid until the next call).
+  // kInvalidArgument with a short reason (e.g. `missing "buyer"`) for a malformed line.
+  core::Result<bool> Parse(std::string_view line, Event* event);
+  // Lines that needed the full JSON parse so far.
+  uint64_t full_parses() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct LogOptions {
+  CalculatorOptions calculator;
+  std::string only_shop;  // empty: every shop
+  int threads = 1;        // threads that parse and count (each counts a share of the buyers)
+  // Called now and then, one call at a time, with an offset into the text being fed below which
+  // it will not be read again (lets a caller drop pages of a mapped file). May be empty.
+  std::function<void(size_t offset)> released;
+};
+
+// Counts an event log on several threads. The text is cut into blocks at line ends; blocks are
+// parsed in parallel and each thread counts its share of the buyers (by a hash of shop and
+// buyer), taking the blocks in input order, so every buyer sees its events in input order and
+// the answer equals one Calculator fed line by line, for any order of the lines and any number
+// of threads. Memory: a few blocks in flight plus the calculators' state. Not thread-safe itself.
+class LogCounter {
+ public:
+  static core::Result<LogCounter> Create(const Profile& profile, const core::TimeZone& tz,
+                                         core::LocalDate first_day, core::LocalDate last_day,
+                                         LogOptions options = {});
+  LogCounter(LogCounter&&) noexcept;
+  LogCounter& operator=(LogCounter&&) noexcept;
+  ~LogCounter();
+
+  // Counts the lines of `text` (whole lines; the last may lack its newline). Lines are numbered
+  // on from earlier calls. At the first malformed line returns kInvalidArgument with the message
+  // "line N: reason" (field "line"); the counts are incomplete then.
+  core::Status Feed(std::string_view text);
+  // Lines read so far (blank lines included).
+  uint64_t lines() const;
+  // Lines that needed the full JSON parse so far.
+  uint64_t full_parses() const;
+  // All counts as one calculator. Call once, at the end.
+  core::Result<Calculator> Finish();
+
+ private:
+  struct Impl;
+  explicit LogCounter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

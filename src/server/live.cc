@@ -127,15 +127,18 @@ std::string LiveGuard::LiveJson(const std::string& shop_id, core::Timestamp now)
   return json::serialize(json::object{{"shop", shop_id}, {"items", std::move(items)}});
 }
 
-core::Result<std::string> LiveGuard::ReplyRateJson(const std::string& shop_id, const std::string& date_text, int days) {
+core::Result<std::string> LiveGuard::ReplyRateJson(const std::string& shop_id, const std::string& date_text, int days,
+                                                   bool daily) {
   KEFU_ASSIGN_OR_RETURN(auto date, core::ParseLocalDate(date_text));
   KEFU_ASSIGN_OR_RETURN(auto shop, impl_->app.ShopById(shop_id));
   const auto platform = core::ParsePlatform(shop.platform).value_or(core::Platform::kPdd);
   KEFU_ASSIGN_OR_RETURN(auto profile, replyrate::LoadProfile(platform));
   const auto& tz = impl_->app.ZoneOf(shop_id);
   // Gates look at the days before `date`; read a little more than the period asked about.
-  int lookback = days;
-  for (const auto& g : profile.gates) lookback = std::max(lookback, g.days + 1);
+  // With `daily`, the gates of the first day asked about need the days before it too.
+  int gate_days = 0;
+  for (const auto& g : profile.gates) gate_days = std::max(gate_days, g.days);
+  const int lookback = daily ? days + gate_days : std::max(days, gate_days + 1);
   const core::LocalDate first{std::chrono::sys_days(date) - std::chrono::days(lookback - 1)};
   KEFU_ASSIGN_OR_RETURN(auto calc, replyrate::Calculator::Create(profile, tz, first, date,
                                                                  replyrate::CalculatorOptions{false, {}}));
@@ -146,7 +149,17 @@ core::Result<std::string> LiveGuard::ReplyRateJson(const std::string& shop_id, c
       [&](const std::string& buyer, conversation::Sender s, core::Timestamp ts) {
         calc.Add(shop_id, buyer, ToRateSender(s), ts);
       }));
-  return replyrate::ReportToJson(calc.ReportFor(shop_id, date, days));
+  std::string out = replyrate::ReportToJson(calc.ReportFor(shop_id, date, days));
+  if (!daily) return out;
+  std::string list = ", \"daily\": [";
+  bool first_day = true;
+  for (const auto& r : calc.DailyReports(shop_id, date, days)) {
+    if (!first_day) list += ", ";
+    first_day = false;
+    list += replyrate::ReportToJson(r);
+  }
+  out.insert(out.size() - 1, list + "]");
+  return out;
 }
 
 }  // namespace kefu::server

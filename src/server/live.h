@@ -27,8 +27,11 @@ class LiveGuard {
   void Tick(core::Timestamp now);
   // GET /api/v1/metrics/live body.
   std::string LiveJson(const std::string& shop_id, core::Timestamp now);
-  // GET /api/v1/metrics/reply-rate body: the CLI's object for the shop. Blocking (store read).
-  core::Result<std::string> ReplyRateJson(const std::string& shop_id, const std::string& date, int days);
+  // GET /api/v1/metrics/reply-rate body: the CLI's object for the shop; with `daily`, also
+  // "daily": the one-day objects of each of the `days` days, oldest first (dashboard charts).
+  // Blocking (store read).
+  core::Result<std::string> ReplyRateJson(const std::string& shop_id, const std::string& date, int days,
+                                          bool daily = false);
 
  private:
   struct Impl;

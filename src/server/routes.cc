@@ -586,7 +586,10 @@ void Router::Handle(Request req, Respond respond) {
       if (date.empty()) date = core::FormatLocalDate(app.ZoneOf(shop_id).DateOf(app.clock().Now()));
       if (!core::ParseLocalDate(date).ok())
         return respond(Error(core::InvalidArgument("date must be YYYY-MM-DD", "date")));
-      auto body = app.live()->ReplyRateJson(shop_id, date, *days);
+      const std::string daily = Param(req.query, "daily");
+      if (!daily.empty() && daily != "0" && daily != "1")
+        return respond(Error(core::InvalidArgument("daily must be 0 or 1", "daily")));
+      auto body = app.live()->ReplyRateJson(shop_id, date, *days, daily == "1");
       if (!body.ok()) return respond(Error(body.status()));
       Response r;
       r.body = *body;

@@ -139,6 +139,15 @@ def http_cases(t, srv, ctx):
         expect(t, "reply-rate: date=yesterday", *lead.get(RR + "&date=yesterday"), 400, "date")
         expect(t, "reply-rate: days=abc", *lead.get(RR + "&days=abc"), 400, "days")
         expect(t, "reply-rate: days=0", *lead.get(RR + "&days=0"), 400, "days")
+        expect(t, "reply-rate: daily=yes", *lead.get(RR + "&daily=yes"), 400, "daily")
+        st, r = lead.get(RR + "&date=2026-03-05&days=7&daily=1")
+        days = [d.get("date") for d in r.get("daily", [])] if isinstance(r, dict) else []
+        t.check("reply-rate daily=1: one one-day object per day, oldest first, summing to the total",
+                (st == 200 and days == ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02",
+                                        "2026-03-03", "2026-03-04", "2026-03-05"]
+                 and all(d["days"] == 1 for d in r["daily"])
+                 and sum(d["consulting_buyers"] for d in r["daily"]) == r["consulting_buyers"]),
+                f"{st} {short(r)}")
         expect(t, "reply-rate: unknown shop", *lead.get("/api/v1/metrics/reply-rate?shop=s_nope"), 404)
         expect(t, "metrics/live: unknown shop", *lead.get("/api/v1/metrics/live?shop=s_nope"), 404)
         expect(t, "metrics/live: POST", *lead.post(f"/api/v1/metrics/live?shop={sid}"), 404)

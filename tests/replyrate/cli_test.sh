@@ -33,6 +33,31 @@ for bad in '{"ts": "2026-03-05T09:00:00", "shop": "s", "buyer": "b", "from": "bu
   [ $rc = 2 ] || fail "exit $rc for: $bad"
   grep -q "line 3" "$tmp/err" || fail "no line number for: $bad: $(cat "$tmp/err")"
 done
+# A log of several MiB, unsorted, with ties: every thread count, stdin and --exact agree, and the
+# first bad line is named when another thread finds a later one first.
+python3 - "$tmp/big.jsonl" <<'PY'
+import random, sys
+r = random.Random(3)
+with open(sys.argv[1], "w") as f:
+    for i in range(40000):
+        m = r.choice([7 * 60 + 50, 22 * 60 + 40]) + r.randrange(40)
+        f.write('{"ts": "2026-03-%02dT%02d:%02d:00+08:00", "shop": "s%d", "buyer": "b%d", "from": "%s", "text": "亲，在的哦"}\n'
+                % (3 + r.randrange(3), m // 60, m % 60, r.randrange(3), r.randrange(300),
+                   r.choice(["buyer", "buyer", "agent", "robot", "auto", "system"])))
+PY
+one=$("$KEFU" metrics reply-rate --events "$tmp/big.jsonl" --date 2026-03-05 --days 3 --threads 1)
+[ "$(echo "$one" | wc -l)" = 3 ] || fail "big log: $one"
+for args in "--threads 2" "--threads 3" "--exact --threads 2"; do
+  [ "$("$KEFU" metrics reply-rate --events "$tmp/big.jsonl" --date 2026-03-05 --days 3 $args)" = "$one" ] ||
+    fail "big log differs with $args"
+done
+[ "$("$KEFU" metrics reply-rate --events - --date 2026-03-05 --days 3 --threads 2 < "$tmp/big.jsonl")" = "$one" ] ||
+  fail "big log differs from stdin"
+sed -e '25001s/"from": "[a-z]*"/"from": "boss"/' -e '39000s/.*/{/' "$tmp/big.jsonl" > "$tmp/bigbad.jsonl"
+set +e; "$KEFU" metrics reply-rate --events "$tmp/bigbad.jsonl" --date 2026-03-05 --threads 2 > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc = 2 ] && grep -q "line 25001: \"from\" must be" "$tmp/err" || fail "big bad log: exit $rc: $(cat "$tmp/err")"
+set +e; "$KEFU" metrics reply-rate --events "$tmp/day.jsonl" --date 2026-03-05 --threads 0 2>/dev/null; rc=$?; set -e
+[ $rc = 2 ] || fail "--threads 0 exit $rc"
 set +e; "$KEFU" metrics reply-rate --events "$tmp/day.jsonl" --date 2026-02-30 2>/dev/null; rc=$?; set -e
 [ $rc = 2 ] || fail "bad date exit $rc"
 set +e; "$KEFU" metrics reply-rate --events /nonexistent --date 2026-03-05 2>/dev/null; rc=$?; set -e

@@ -1,5 +1,9 @@
 // The live radar with a manual clock: warnings at the lead time, once; replies cancel them;
 // escalation once per wait; the service window; time left per line.
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "replyrate/replyrate.h"
@@ -151,6 +155,34 @@ TEST(Radar, WaitingListsTimeLeftPerLineLongestFirst) {
   EXPECT_EQ(w[0].lines[0].left, -minutes(1));  // already missed
   EXPECT_EQ(w[0].lines[3].threshold, "60m");
   EXPECT_EQ(w[0].lines[3].left, minutes(56));
+}
+
+TEST(Radar, ConfiguredLeadTimesAndAReplyAfterTheFirstWarningCancelsTheRest) {
+  rr::RadarSettings s;
+  s.profile = *rr::LoadProfile(kefu::core::Platform::kPdd);
+  s.tz = *kefu::core::TimeZone::Load("Asia/Shanghai");
+  s.warn_at = {{"3m_human", seconds(45)}, {"15m", minutes(5)}, {"60m", minutes(10)}};
+  rr::Radar radar(std::move(s));
+  ManualClock clock(At("2026-03-05T10:00:00+08:00"));
+  radar.OnBuyerMessage("s", "b1", "c1", "a1", clock.Now());
+  // Every second up to 11:30: each warning exactly at its deadline minus its lead, once.
+  std::vector<std::pair<std::string, Timestamp>> fired;
+  auto run_until = [&](Timestamp end) {
+    while (clock.Now() < end) {
+      clock.Advance(seconds(1));
+      for (const auto& w : radar.Poll(clock.Now())) fired.emplace_back(w.threshold, clock.Now());
+    }
+  };
+  run_until(At("2026-03-05T10:12:00+08:00"));
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[0], std::make_pair(std::string("3m_human"), At("2026-03-05T10:02:15+08:00")));
+  EXPECT_EQ(fired[1], std::make_pair(std::string("15m"), At("2026-03-05T10:10:00+08:00")));
+  // The agent answers after both warnings: the 1-hour warning (due at 10:50) never comes.
+  radar.OnReply("s", "b1", rr::Sender::kAgent, clock.Now());
+  run_until(At("2026-03-05T11:30:00+08:00"));
+  EXPECT_EQ(fired.size(), 2u);
+  EXPECT_TRUE(radar.Waiting("s", clock.Now()).empty());
+  EXPECT_TRUE(radar.Escalations(clock.Now()).empty());
 }
 
 }  // namespace

@@ -1211,7 +1211,8 @@ export interface components {
             days: number;
             consulting_buyers: number;
             invalid_buyers: number;
-            assessed: number;
+            /** @description consulting_buyers >= the platform's min_buyers */
+            assessed: boolean;
             effective_reply_rate: number | null;
             answered: {
                 "3m_human"?: number;
@@ -1224,6 +1225,18 @@ export interface components {
             rates: {
                 [key: string]: number | null;
             };
+            /** @description 首问首答 profiles (淘宝, 京东): counted turns */
+            turns?: number;
+            /** @description 淘宝: capped average response time */
+            average_delay_seconds?: number;
+            /** @description Campaign gates (活动报名) for `date`, judged on the days before it. */
+            gates?: {
+                id: string;
+                name: string;
+                passed: boolean;
+            }[];
+            /** @description With daily=1, the one-day object of each day of the period, oldest first. */
+            daily?: components["schemas"]["ReplyRate"][];
         };
         LiveWait: {
             conversation_id: string;
@@ -1233,6 +1246,10 @@ export interface components {
             waiting_since: string;
             deadlines: {
                 [key: string]: string;
+            };
+            /** @description Per line still open, seconds to its deadline (negative once missed). */
+            seconds_left?: {
+                [key: string]: number;
             };
         };
         SimShop: {
@@ -2324,6 +2341,8 @@ export interface operations {
                 shop?: string;
                 date?: string;
                 days?: number;
+                /** @description 1 adds `daily`, the one-day object of each day of the period (charts). */
+                daily?: 0 | 1;
             };
             header?: never;
             path?: never;
@@ -2331,7 +2350,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Same object as one line of `kefu metrics reply-rate`. */
+            /** @description Same object as one line of `kefu metrics reply-rate` (plus `daily` when asked). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,7 @@ export type Violation = S['Violation'];
 export type TeamBoard = S['TeamBoard'];
 export type BoardAgent = S['BoardAgent'];
 export type ReplyRate = S['ReplyRate'];
+export type LiveWait = S['LiveWait'];
 export type SimConfig = S['SimConfig'];
 export type SimShop = S['SimShop'];
 export type LoginResponse = S['LoginResponse'];
