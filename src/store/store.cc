@@ -313,10 +313,11 @@ sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err
 
 // The writer's durable pipeline. The writer thread runs a batch of jobs in one transaction and
 // commits it; with --sync full the commit is not fsynced by SQLite (synchronous=NORMAL) but by
-// the syncer thread, which fdatasync()s the WAL once for every batch committed so far and only
-// then completes their jobs (acknowledges). So the writer runs the next batch while the disk
-// flushes the previous one, and no job is acknowledged before its commit is on disk. The
-// checkpointer copies the WAL back into the database file off both threads.
+// the syncer thread, which fdatasync()s the WAL once for every batch committed so far; only
+// then does the completer thread complete their jobs (acknowledge). So the writer runs the next
+// batch while the disk flushes the previous one, the disk is flushed again while the sockets
+// are fed, and no job is acknowledged before its commit is on disk. The checkpointer copies the
+// WAL back into the database file off all three.
 struct Store::Impl {
   struct Batch {
     std::vector<std::unique_ptr<WriteJob>> jobs;
@@ -349,9 +350,16 @@ struct Store::Impl {
   std::thread thread;
   std::condition_variable s_cv;  // the syncer waits here: batches committed, or the writer ended
   std::deque<Batch> committed_queue;
-  bool syncer_busy = false;  // a batch is committed but not yet completed
+  bool syncer_busy = false;  // a batch is committed but not yet durable
   bool writer_done = false;
   std::thread syncer;
+  // Durable batches waiting for their completions (syncer -> completer), so the syncer goes
+  // straight back to the disk while sockets are fed.
+  std::mutex d_mu;
+  std::condition_variable d_cv;
+  std::deque<Batch> durable_queue;
+  bool syncer_done = false;
+  std::thread completer;
   int wal_fd = -1;  // fdatasync target when the syncer owns durability; -1: SQLite syncs
 
   // WAL checkpoints (writer's wal hook -> checkpointer).
@@ -487,8 +495,8 @@ struct Store::Impl {
     s_cv.notify_one();
   }
 
-  // Makes committed batches durable (one fdatasync for all of them) and completes their jobs
-  // in commit order, so events reach sockets in sequence order.
+  // Makes committed batches durable (one fdatasync for all of them) and hands them to the
+  // completer.
   void SyncLoop() {
     std::deque<Batch> ready;
     for (;;) {
@@ -499,7 +507,7 @@ struct Store::Impl {
           q_cv.notify_one();  // the writer may commit what it holds
         }
         s_cv.wait(lock, [&] { return !committed_queue.empty() || writer_done; });
-        if (committed_queue.empty() && writer_done) return;
+        if (committed_queue.empty() && writer_done) break;
         ready.swap(committed_queue);
       }
       bool any_committed = false;
@@ -509,6 +517,30 @@ struct Store::Impl {
         // anything now could lie. Stop, so a restart recovers from what is really on disk.
         std::fprintf(stderr, "kefu store: fdatasync of the WAL failed (%s); stopping\n", std::strerror(errno));
         std::abort();
+      }
+      {
+        std::lock_guard lock(d_mu);
+        for (auto& b : ready) durable_queue.push_back(std::move(b));
+      }
+      d_cv.notify_one();
+      ready.clear();
+    }
+    {
+      std::lock_guard lock(d_mu);
+      syncer_done = true;
+    }
+    d_cv.notify_one();
+  }
+
+  // Completes durable jobs in commit order, so events reach sockets in sequence order.
+  void CompleteLoop() {
+    std::deque<Batch> ready;
+    for (;;) {
+      {
+        std::unique_lock lock(d_mu);
+        d_cv.wait(lock, [&] { return !durable_queue.empty() || syncer_done; });
+        if (durable_queue.empty() && syncer_done) return;
+        ready.swap(durable_queue);
       }
       for (auto& b : ready)
         for (auto& job : b.jobs) job->Done(b.committed);
@@ -642,6 +674,7 @@ void Store::StartWriter() {
   im.running = true;
   im.stopping = false;
   im.writer_done = false;
+  im.syncer_done = false;
   im.syncer_busy = false;
   im.checkpoint_stop = false;
   // Durability moves to the syncer (see Impl) when the WAL can be opened for fdatasync;
@@ -658,6 +691,7 @@ void Store::StartWriter() {
     sqlite3_wal_hook(im.writer, &Impl::OnWalCommit, &im);  // replaces SQLite's auto-checkpoint
     im.checkpointer = std::thread([&im] { im.CheckpointLoop(); });
   }
+  im.completer = std::thread([&im] { im.CompleteLoop(); });
   im.syncer = std::thread([&im] { im.SyncLoop(); });
   im.thread = std::thread([&im] { im.Loop(); });
 }
@@ -672,6 +706,7 @@ void Store::StopWriter() {
   im.q_cv.notify_all();
   if (im.thread.joinable()) im.thread.join();
   if (im.syncer.joinable()) im.syncer.join();
+  if (im.completer.joinable()) im.completer.join();
   {
     std::lock_guard lock(im.c_mu);
     im.checkpoint_stop = true;
