@@ -9,7 +9,7 @@ PKGS=(
   clang libclang-rt-14-dev
   # libraries
   libboost1.81-dev libboost-json1.81-dev
-  libsqlite3-dev sqlite3 libargon2-dev libssl-dev
+  libsqlite3-dev sqlite3 libargon2-dev libssl-dev libjemalloc-dev
   libspdlog-dev libfmt-dev libsimdjson-dev libtomlplusplus-dev libhowardhinnant-date-dev tzdata
   libicu-dev libopencc-dev opencc libhyperscan-dev
   libpq-dev libhiredis-dev
