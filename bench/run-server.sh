@@ -7,7 +7,7 @@
 # latency at 5,000 msg/s, RSS with 10,000 idle WebSockets, and the raw SQLite limit for the same
 # rows (its ratio to kefu). Server and load generator share this machine's cores.
 # usage: bench/run-server.sh BUILD_DIR   (env: KEFU_BIN to use another kefu binary,
-#        BENCH_SECONDS=10, BENCH_IDLE=10000, BENCH_SYNC="full normal")
+#        BENCH_SECONDS=10, BENCH_IDLE=10000, BENCH_SYNC="full normal", BENCH_CONNS=1024)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -16,6 +16,10 @@ bench="$build/bench/server/server_bench"
 seconds=${BENCH_SECONDS:-10}
 idle=${BENCH_IDLE:-10000}
 syncs=${BENCH_SYNC:-full normal}
+# Keep-alive connections of the closed loop, one request in flight on each: a platform bridge
+# for many shops has this many buyers' messages under way at once; fewer leave the server idle
+# while each batch waits for its fsync.
+conns=${BENCH_CONNS:-1024}
 agents=20
 buyers=2000
 password=bench-pass-123
@@ -87,7 +91,7 @@ for sync in $syncs; do
   out="$work/load-$sync.txt"
   status=0
   "$bench" load --port "$port" --shop "$shop_id" --key "$key" --password "$password" --pid "$server_pid" \
-    --agents "$(IFS=,; echo "${names[*]}")" --idle-agents "$(IFS=,; echo "${idle_names[*]}")" --buyers $buyers --seconds "$seconds" --rate 5000 \
+    --agents "$(IFS=,; echo "${names[*]}")" --idle-agents "$(IFS=,; echo "${idle_names[*]}")" --buyers $buyers --seconds "$seconds" --rate 5000 --conns "$conns" \
     --idle "$idle" --sync "$sync" --sample-out "$work/sample-$sync.json" >"$out" || status=$?
   grep -v '^#' "$out" || true
   kill -TERM "$server_pid" 2>/dev/null || true

@@ -497,7 +497,7 @@ awaitable<ClosedResult> ClosedLoop(Bench& b, int conns, double warm, double seco
 }
 
 awaitable<void> RunLoad(Bench& b, const Flags& fl, int* exit_code) {
-  const int conns = int(fl.Num("conns", 128));
+  const int conns = int(fl.Num("conns", 1024));
   const double seconds = fl.Num("seconds", 10), warm = fl.Num("warm", 3);
   const double rate = fl.Num("rate", 5000), lat_seconds = fl.Num("lat-seconds", 10);
   const int idle_total = int(fl.Num("idle", 10000));

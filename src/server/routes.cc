@@ -338,6 +338,36 @@ void Router::Handle(Request req, Respond respond) {
       << "kefu_queue_waiting " << app.reception().WaitingCount() << "\n"
       << "# HELP kefu_store_write_queue Write jobs queued for the store writer.\n# TYPE kefu_store_write_queue gauge\n"
       << "kefu_store_write_queue " << app.store().QueueLength() << "\n";
+    const auto ps = app.store().Stats();
+    using PS = store::Store::PipelineStats;
+    o << "# HELP kefu_store_commits_total Group commits.\n# TYPE kefu_store_commits_total counter\n"
+      << "kefu_store_commits_total " << ps.commits << "\n"
+      << "# HELP kefu_store_fsyncs_total fdatasync calls on the WAL (each covers every commit before it).\n"
+         "# TYPE kefu_store_fsyncs_total counter\n"
+      << "kefu_store_fsyncs_total " << ps.fsyncs << "\n"
+      << "# HELP kefu_store_checkpoints_total Passive WAL checkpoints.\n# TYPE kefu_store_checkpoints_total counter\n"
+      << "kefu_store_checkpoints_total " << ps.checkpoints << "\n"
+      << "# HELP kefu_store_durable_seconds From a commit to its fdatasync done.\n"
+         "# TYPE kefu_store_durable_seconds histogram\n";
+    uint64_t acc = 0;
+    for (size_t i = 0; i < std::size(PS::kDurableBounds); ++i) {
+      acc += ps.durable[i];
+      o << "kefu_store_durable_seconds_bucket{le=\"" << PS::kDurableBounds[i] << "\"} " << acc << "\n";
+    }
+    acc += ps.durable[std::size(PS::kDurableBounds)];
+    o << "kefu_store_durable_seconds_bucket{le=\"+Inf\"} " << acc << "\n"
+      << "kefu_store_durable_seconds_sum " << ps.durable_sum << "\n"
+      << "kefu_store_durable_seconds_count " << acc << "\n"
+      << "# HELP kefu_store_batch_jobs Jobs per group commit.\n# TYPE kefu_store_batch_jobs histogram\n";
+    acc = 0;
+    for (size_t i = 0; i < std::size(PS::kBatchBounds); ++i) {
+      acc += ps.batch[i];
+      o << "kefu_store_batch_jobs_bucket{le=\"" << PS::kBatchBounds[i] << "\"} " << acc << "\n";
+    }
+    acc += ps.batch[std::size(PS::kBatchBounds)];
+    o << "kefu_store_batch_jobs_bucket{le=\"+Inf\"} " << acc << "\n"
+      << "kefu_store_batch_jobs_sum " << ps.jobs << "\n"
+      << "kefu_store_batch_jobs_count " << acc << "\n";
     Response r;
     r.body = o.str();
     r.content_type = "text/plain; version=0.0.4";

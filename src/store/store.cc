@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <openssl/sha.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -326,6 +327,7 @@ struct Store::Impl {
   struct Batch {
     std::vector<std::unique_ptr<WriteJob>> jobs;
     bool committed = false;
+    std::chrono::steady_clock::time_point at;  // when it was committed
   };
 
   std::string path;
@@ -365,6 +367,9 @@ struct Store::Impl {
   bool syncer_done = false;
   std::thread completer;
   int wal_fd = -1;  // fdatasync target when the syncer owns durability; -1: SQLite syncs
+
+  mutable std::mutex stats_mu;
+  PipelineStats stats;  // guarded by stats_mu
 
   // WAL checkpoints (writer's wal hook -> checkpointer).
   std::mutex c_mu;
@@ -408,9 +413,17 @@ struct Store::Impl {
 
   // Hands a finished batch to the syncer (writer thread).
   void Hand(std::vector<std::unique_ptr<WriteJob>>& jobs, bool committed) {
+    if (committed && !jobs.empty() && !jobs.front()->OutsideTransaction()) {
+      std::lock_guard lock(stats_mu);
+      ++stats.commits;
+      stats.jobs += jobs.size();
+      size_t i = 0;
+      while (i < std::size(PipelineStats::kBatchBounds) && double(jobs.size()) > PipelineStats::kBatchBounds[i]) ++i;
+      ++stats.batch[i];
+    }
     {
       std::lock_guard lock(q_mu);
-      committed_queue.push_back(Batch{std::move(jobs), committed});
+      committed_queue.push_back(Batch{std::move(jobs), committed, std::chrono::steady_clock::now()});
       syncer_busy = true;
     }
     s_cv.notify_one();
@@ -524,6 +537,19 @@ struct Store::Impl {
         std::abort();
       }
       {
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard lock(stats_mu);
+        if (any_committed && wal_fd >= 0) ++stats.fsyncs;
+        for (const auto& b : ready) {
+          if (!b.committed) continue;
+          const double s = std::chrono::duration<double>(now - b.at).count();
+          size_t i = 0;
+          while (i < std::size(PipelineStats::kDurableBounds) && s > PipelineStats::kDurableBounds[i]) ++i;
+          ++stats.durable[i];
+          stats.durable_sum += s;
+        }
+      }
+      {
         std::lock_guard lock(d_mu);
         for (auto& b : ready) durable_queue.push_back(std::move(b));
       }
@@ -557,6 +583,8 @@ struct Store::Impl {
   // database file, a few MB at a time (a large pass ends in a long fsync of the database that
   // delays the WAL's fdatasync, and every acknowledgement behind it).
   void CheckpointLoop() {
+    // Background work: on a busy machine it should wait for the CPU, not the acknowledgements.
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
     constexpr int kPassiveFrames = 1000;  // ~4 MB of 4 KiB pages between passes
     int backfilled = 0;
     for (;;) {
@@ -570,6 +598,10 @@ struct Store::Impl {
       }
       int log = 0, done = 0;
       const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      if (rc == SQLITE_OK) {
+        std::lock_guard slock(stats_mu);
+        ++stats.checkpoints;
+      }
       std::unique_lock lock(c_mu);
       if (rc == SQLITE_OK) {
         backfilled = std::max(done, 0);
@@ -753,6 +785,11 @@ void Store::Submit(std::unique_ptr<WriteJob> job) {
     }
   }
   job->Done(false);
+}
+
+Store::PipelineStats Store::Stats() const {
+  std::lock_guard lock(impl_->stats_mu);
+  return impl_->stats;
 }
 
 size_t Store::QueueLength() const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,20 @@ class Store : public conversation::ReceptionRepository {
   // completed with committed=false.
   void Submit(std::unique_ptr<WriteJob> job);
   size_t QueueLength() const;
+
+  // How the writer's pipeline is doing, for /metrics: counts since start, and histograms with
+  // cumulative-free buckets (bucket i counts values <= kDurableBounds[i]; the last, the rest).
+  struct PipelineStats {
+    static constexpr double kDurableBounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
+    static constexpr double kBatchBounds[] = {1, 4, 16, 64, 256, 1024};
+    uint64_t commits = 0, jobs = 0, fsyncs = 0, checkpoints = 0;
+    // Seconds from COMMIT to the commit being durable (its fdatasync done).
+    uint64_t durable[std::size(kDurableBounds) + 1] = {};
+    double durable_sum = 0;
+    // Jobs per committed batch.
+    uint64_t batch[std::size(kBatchBounds) + 1] = {};
+  };
+  PipelineStats Stats() const;
   // Runs fn in its own transaction on the calling thread. Only before StartWriter (CLI,
   // startup). Rolls back when fn returns an error.
   core::Status WriteNow(const std::function<core::Status()>& fn);

@@ -436,6 +436,19 @@ def body(t):
     t.equal("/healthz ok after all bad input", request(port, "GET", "/healthz")[0], 200)
     st, r, _ = request(port, "GET", "/metrics")
     t.check("/metrics answers and counted 4xx responses", st == 200 and 'class="4xx"' in str(r), str(st))
+    # The writer pipeline's own figures: messages were stored, so commits happened and every
+    # committed batch became durable (histogram counts match, buckets never decrease).
+    m = {}
+    for line in str(r).splitlines():
+        if line.startswith("kefu_store_"):
+            name, _, value = line.rpartition(" ")
+            m[name] = float(value)
+    durable = [v for k, v in m.items() if k.startswith("kefu_store_durable_seconds_bucket")]
+    t.check("/metrics: store commits and fsyncs counted",
+            m.get("kefu_store_commits_total", 0) > 0 and m.get("kefu_store_fsyncs_total", 0) > 0, short(m))
+    t.check("/metrics: durable-latency buckets are cumulative and end at the commit count",
+            durable == sorted(durable) and durable[-1] == m.get("kefu_store_durable_seconds_count")
+            and m.get("kefu_store_batch_jobs_count") == m.get("kefu_store_commits_total"), short(m))
     after_msgs, after_convs = snapshot(ctx["owner"])
     t.equal(f"messages after the abuse == before ({len(before_msgs)}: ids, texts, senders)", after_msgs, before_msgs)
     t.equal("conversation states unchanged", after_convs, before_convs)
