@@ -500,8 +500,14 @@ struct Store::Impl {
                      (!queue.empty() && queue.front()->OutsideTransaction());
       }
       if (!commit_now) continue;
+      const auto commit_start = std::chrono::steady_clock::now();
       bool ok = Run(commit);
       if (!ok) (void)Run(rollback);
+      {
+        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count();
+        std::lock_guard lock(stats_mu);
+        stats.commit_seconds += took;
+      }
       in_txn = false;
       Hand(txn, ok);
       MaybeRestartWal();
@@ -530,6 +536,7 @@ struct Store::Impl {
       }
       bool any_committed = false;
       for (const auto& b : ready) any_committed = any_committed || b.committed;
+      const auto sync_start = std::chrono::steady_clock::now();
       if (any_committed && wal_fd >= 0 && ::fdatasync(wal_fd) != 0) {
         // After a failed fsync the page cache may no longer match the disk; acknowledging
         // anything now could lie. Stop, so a restart recovers from what is really on disk.
@@ -539,7 +546,10 @@ struct Store::Impl {
       {
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard lock(stats_mu);
-        if (any_committed && wal_fd >= 0) ++stats.fsyncs;
+        if (any_committed && wal_fd >= 0) {
+          ++stats.fsyncs;
+          stats.fsync_seconds += std::chrono::duration<double>(now - sync_start).count();
+        }
         for (const auto& b : ready) {
           if (!b.committed) continue;
           const double s = std::chrono::duration<double>(now - b.at).count();
@@ -625,7 +635,12 @@ struct Store::Impl {
       std::lock_guard lock(c_mu);
       if (wal_frames < kRestartFrames) return;
     }
+    const auto start = std::chrono::steady_clock::now();
     (void)sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard lock(stats_mu);
+    ++stats.wal_restarts;
+    stats.wal_restart_seconds += took;
   }
 
   // sqlite3_wal_hook: runs on the writer thread after each commit with the WAL's frame count.

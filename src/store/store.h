@@ -105,6 +105,10 @@ class Store : public conversation::ReceptionRepository {
     static constexpr double kDurableBounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
     static constexpr double kBatchBounds[] = {1, 4, 16, 64, 256, 1024};
     uint64_t commits = 0, jobs = 0, fsyncs = 0, checkpoints = 0;
+    double commit_seconds = 0;  // the writer inside COMMIT (writing the WAL frames)
+    double fsync_seconds = 0;   // the syncer inside fdatasync
+    uint64_t wal_restarts = 0;  // the writer finishing a checkpoint so the WAL starts over
+    double wal_restart_seconds = 0;
     // Seconds from COMMIT to the commit being durable (its fdatasync done).
     uint64_t durable[std::size(kDurableBounds) + 1] = {};
     double durable_sum = 0;

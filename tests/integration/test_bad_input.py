@@ -444,8 +444,10 @@ def body(t):
             name, _, value = line.rpartition(" ")
             m[name] = float(value)
     durable = [v for k, v in m.items() if k.startswith("kefu_store_durable_seconds_bucket")]
-    t.check("/metrics: store commits and fsyncs counted",
-            m.get("kefu_store_commits_total", 0) > 0 and m.get("kefu_store_fsyncs_total", 0) > 0, short(m))
+    t.check("/metrics: store commits and fsyncs counted, with the time spent in each",
+            m.get("kefu_store_commits_total", 0) > 0 and m.get("kefu_store_fsyncs_total", 0) > 0
+            and m.get("kefu_store_commit_seconds_total", 0) > 0 and m.get("kefu_store_fsync_seconds_total", 0) > 0
+            and "kefu_store_wal_restarts_total" in m, short(m))
     t.check("/metrics: durable-latency buckets are cumulative and end at the commit count",
             durable == sorted(durable) and durable[-1] == m.get("kefu_store_durable_seconds_count")
             and m.get("kefu_store_batch_jobs_count") == m.get("kefu_store_commits_total"), short(m))
