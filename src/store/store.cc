@@ -375,6 +375,7 @@ struct Store::Impl {
   std::mutex c_mu;
   std::condition_variable c_cv;
   int wal_frames = 0;
+  uint64_t wal_frames_written = 0;  // pages appended to the WAL since start
   bool checkpoint_stop = false;
   std::thread checkpointer;
   sqlite3* checkpoint_db = nullptr;
@@ -648,6 +649,8 @@ struct Store::Impl {
     auto* impl = static_cast<Impl*>(self);
     {
       std::lock_guard lock(impl->c_mu);
+      // After a restart the count starts again from this commit's own frames.
+      impl->wal_frames_written += uint64_t(frames > impl->wal_frames ? frames - impl->wal_frames : frames);
       impl->wal_frames = frames;
     }
     impl->c_cv.notify_one();
@@ -803,8 +806,14 @@ void Store::Submit(std::unique_ptr<WriteJob> job) {
 }
 
 Store::PipelineStats Store::Stats() const {
-  std::lock_guard lock(impl_->stats_mu);
-  return impl_->stats;
+  PipelineStats s;
+  {
+    std::lock_guard lock(impl_->stats_mu);
+    s = impl_->stats;
+  }
+  std::lock_guard lock(impl_->c_mu);
+  s.wal_frames = impl_->wal_frames_written;
+  return s;
 }
 
 size_t Store::QueueLength() const {

@@ -107,6 +107,7 @@ class Store : public conversation::ReceptionRepository {
     uint64_t commits = 0, jobs = 0, fsyncs = 0, checkpoints = 0;
     double commit_seconds = 0;  // the writer inside COMMIT (writing the WAL frames)
     double fsync_seconds = 0;   // the syncer inside fdatasync
+    uint64_t wal_frames = 0;    // pages written to the WAL
     uint64_t wal_restarts = 0;  // the writer finishing a checkpoint so the WAL starts over
     double wal_restart_seconds = 0;
     // Seconds from COMMIT to the commit being durable (its fdatasync done).

@@ -447,6 +447,7 @@ def body(t):
     t.check("/metrics: store commits and fsyncs counted, with the time spent in each",
             m.get("kefu_store_commits_total", 0) > 0 and m.get("kefu_store_fsyncs_total", 0) > 0
             and m.get("kefu_store_commit_seconds_total", 0) > 0 and m.get("kefu_store_fsync_seconds_total", 0) > 0
+            and m.get("kefu_store_wal_frames_total", 0) >= m.get("kefu_store_commits_total", 1)
             and "kefu_store_wal_restarts_total" in m, short(m))
     t.check("/metrics: durable-latency buckets are cumulative and end at the commit count",
             durable == sorted(durable) and durable[-1] == m.get("kefu_store_durable_seconds_count")
