@@ -68,6 +68,11 @@ struct RoleLimits {
   int small_payments_per_order = 0;  // 小额打款 this role may make on one order; 0 = no own limit
   core::Money small_collection_cap;  // 小额收款 (shipping difference) per collection
   bool operator==(const RoleLimits&) const = default;
+  static RoleLimits Unlimited() {
+    RoleLimits r;
+    r.unlimited = true;
+    return r;
+  }
 };
 
 // One shop's policy: per-role limits, 满赠 thresholds, the SKU gift table, campaign state and
@@ -75,8 +80,8 @@ struct RoleLimits {
 // shop's policy (UpdatePolicy); owners are always unlimited within the platform's limits.
 struct PermissionPolicy {
   RoleLimits agent;
-  RoleLimits lead{.unlimited = true};
-  RoleLimits owner{.unlimited = true};
+  RoleLimits lead = RoleLimits::Unlimited();
+  RoleLimits owner = RoleLimits::Unlimited();
   std::vector<GiftThreshold> gift_thresholds;
   std::map<std::string, std::vector<std::string>> gift_table;  // item SKU -> allowed gift SKUs
   bool campaign_active = false;                                // shop-wide 大促 running now

@@ -26,7 +26,7 @@ bool NotYetShipped(OrderStatus s) {
 }
 
 std::string HourMinute(int minutes_of_day) {
-  char buf[8];
+  char buf[16];
   std::snprintf(buf, sizeof buf, "%02d:%02d", minutes_of_day / 60, minutes_of_day % 60);
   return buf;
 }

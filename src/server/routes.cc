@@ -21,6 +21,33 @@ namespace kefu::server {
 
 namespace {
 
+// Prometheus text exposition: each metric with its HELP and TYPE lines.
+struct PromText {
+  std::ostringstream o;
+  void Head(std::string_view name, std::string_view type, std::string_view help) {
+    o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+  }
+  template <class V>
+  void One(std::string_view name, std::string_view type, std::string_view help, const V& value) {
+    Head(name, type, help);
+    o << name << ' ' << value << '\n';
+  }
+  // counts: one per bound, then the rest (not cumulative; the exposition is).
+  template <size_t N, class C>
+  void Histogram(std::string_view name, std::string_view help, const double (&bounds)[N], const C (&counts)[N + 1],
+                 double sum) {
+    Head(name, "histogram", help);
+    uint64_t acc = 0;
+    for (size_t i = 0; i < N; ++i) {
+      acc += uint64_t(counts[i]);
+      o << name << "_bucket{le=\"" << bounds[i] << "\"} " << acc << '\n';
+    }
+    acc += uint64_t(counts[N]);
+    o << name << "_bucket{le=\"+Inf\"} " << acc << '\n' << name << "_sum " << sum << '\n'
+      << name << "_count " << acc << '\n';
+  }
+};
+
 using conversation::Outcome;
 namespace fs = std::filesystem;
 
@@ -307,84 +334,42 @@ void Router::Handle(Request req, Respond respond) {
   }
   if (req.path == "/metrics" && m == "GET") {
     auto& mt = app.metrics();
-    std::ostringstream o;
-    o << "# HELP kefu_http_requests_total HTTP requests by status class.\n"
-         "# TYPE kefu_http_requests_total counter\n"
-      << "kefu_http_requests_total{class=\"2xx\"} " << mt.requests_2xx << "\n"
-      << "kefu_http_requests_total{class=\"4xx\"} " << mt.requests_4xx << "\n"
-      << "kefu_http_requests_total{class=\"5xx\"} " << mt.requests_5xx << "\n"
-      << "# HELP kefu_http_request_duration_seconds Request latency.\n"
-         "# TYPE kefu_http_request_duration_seconds histogram\n";
-    uint64_t cum = 0;
-    for (size_t i = 0; i < std::size(Histogram::kBounds); ++i) {
-      cum += mt.latency.buckets[i];
-      o << "kefu_http_request_duration_seconds_bucket{le=\"" << Histogram::kBounds[i] << "\"} " << cum << "\n";
-    }
-    cum += mt.latency.buckets[std::size(Histogram::kBounds)];
-    o << "kefu_http_request_duration_seconds_bucket{le=\"+Inf\"} " << cum << "\n"
-      << "kefu_http_request_duration_seconds_sum " << double(mt.latency.sum_us) / 1e6 << "\n"
-      << "kefu_http_request_duration_seconds_count " << mt.latency.count << "\n"
-      << "# HELP kefu_messages_ingested_total Buyer messages accepted.\n# TYPE kefu_messages_ingested_total counter\n"
-      << "kefu_messages_ingested_total " << mt.messages_ingested << "\n"
-      << "# HELP kefu_messages_sent_total Agent replies accepted.\n# TYPE kefu_messages_sent_total counter\n"
-      << "kefu_messages_sent_total " << mt.messages_sent << "\n"
-      << "# HELP kefu_compliance_blocked_total Replies blocked by the compliance guard.\n# TYPE kefu_compliance_blocked_total counter\n"
-      << "kefu_compliance_blocked_total " << mt.compliance_blocked << "\n"
-      << "# HELP kefu_websockets_open Open WebSocket connections.\n# TYPE kefu_websockets_open gauge\n"
-      << "kefu_websockets_open " << mt.open_sockets << "\n"
-      << "# HELP kefu_websockets_dropped_total Slow sockets dropped.\n# TYPE kefu_websockets_dropped_total counter\n"
-      << "kefu_websockets_dropped_total " << mt.dropped_sockets << "\n"
-      << "# HELP kefu_queue_waiting Conversations waiting for an agent.\n# TYPE kefu_queue_waiting gauge\n"
-      << "kefu_queue_waiting " << app.reception().WaitingCount() << "\n"
-      << "# HELP kefu_store_write_queue Write jobs queued for the store writer.\n# TYPE kefu_store_write_queue gauge\n"
-      << "kefu_store_write_queue " << app.store().QueueLength() << "\n";
+    PromText p;
+    p.Head("kefu_http_requests_total", "counter", "HTTP requests by status class.");
+    p.o << "kefu_http_requests_total{class=\"2xx\"} " << mt.requests_2xx << "\n"
+        << "kefu_http_requests_total{class=\"4xx\"} " << mt.requests_4xx << "\n"
+        << "kefu_http_requests_total{class=\"5xx\"} " << mt.requests_5xx << "\n";
+    p.Histogram("kefu_http_request_duration_seconds", "Request latency.", Histogram::kBounds, mt.latency.buckets,
+                double(mt.latency.sum_us) / 1e6);
+    p.One("kefu_messages_ingested_total", "counter", "Buyer messages accepted.", mt.messages_ingested.load());
+    p.One("kefu_messages_sent_total", "counter", "Agent replies accepted.", mt.messages_sent.load());
+    p.One("kefu_compliance_blocked_total", "counter", "Replies blocked by the compliance guard.",
+          mt.compliance_blocked.load());
+    p.One("kefu_websockets_open", "gauge", "Open WebSocket connections.", mt.open_sockets.load());
+    p.One("kefu_websockets_dropped_total", "counter", "Slow sockets dropped.", mt.dropped_sockets.load());
+    p.One("kefu_queue_waiting", "gauge", "Conversations waiting for an agent.", app.reception().WaitingCount());
+    p.One("kefu_store_write_queue", "gauge", "Write jobs queued for the store writer.", app.store().QueueLength());
     const auto ps = app.store().Stats();
     using PS = store::Store::PipelineStats;
-    o << "# HELP kefu_store_commits_total Group commits.\n# TYPE kefu_store_commits_total counter\n"
-      << "kefu_store_commits_total " << ps.commits << "\n"
-      << "# HELP kefu_store_fsyncs_total fdatasync calls on the WAL (each covers every commit before it).\n"
-         "# TYPE kefu_store_fsyncs_total counter\n"
-      << "kefu_store_fsyncs_total " << ps.fsyncs << "\n"
-      << "# HELP kefu_store_commit_seconds_total Time the writer spent in COMMIT (writing WAL frames).\n"
-         "# TYPE kefu_store_commit_seconds_total counter\n"
-      << "kefu_store_commit_seconds_total " << ps.commit_seconds << "\n"
-      << "# HELP kefu_store_fsync_seconds_total Time the syncer spent in fdatasync of the WAL.\n"
-         "# TYPE kefu_store_fsync_seconds_total counter\n"
-      << "kefu_store_fsync_seconds_total " << ps.fsync_seconds << "\n"
-      << "# HELP kefu_store_wal_frames_total Pages written to the WAL (each commit writes every page it changed).\n"
-         "# TYPE kefu_store_wal_frames_total counter\n"
-      << "kefu_store_wal_frames_total " << ps.wal_frames << "\n"
-      << "# HELP kefu_store_wal_restarts_total Checkpoints finished by the writer so the WAL starts over.\n"
-         "# TYPE kefu_store_wal_restarts_total counter\n"
-      << "kefu_store_wal_restarts_total " << ps.wal_restarts << "\n"
-      << "# HELP kefu_store_wal_restart_seconds_total Time the writer spent on them.\n"
-         "# TYPE kefu_store_wal_restart_seconds_total counter\n"
-      << "kefu_store_wal_restart_seconds_total " << ps.wal_restart_seconds << "\n"
-      << "# HELP kefu_store_checkpoints_total Passive WAL checkpoints.\n# TYPE kefu_store_checkpoints_total counter\n"
-      << "kefu_store_checkpoints_total " << ps.checkpoints << "\n"
-      << "# HELP kefu_store_durable_seconds From a commit to its fdatasync done.\n"
-         "# TYPE kefu_store_durable_seconds histogram\n";
-    uint64_t acc = 0;
-    for (size_t i = 0; i < std::size(PS::kDurableBounds); ++i) {
-      acc += ps.durable[i];
-      o << "kefu_store_durable_seconds_bucket{le=\"" << PS::kDurableBounds[i] << "\"} " << acc << "\n";
-    }
-    acc += ps.durable[std::size(PS::kDurableBounds)];
-    o << "kefu_store_durable_seconds_bucket{le=\"+Inf\"} " << acc << "\n"
-      << "kefu_store_durable_seconds_sum " << ps.durable_sum << "\n"
-      << "kefu_store_durable_seconds_count " << acc << "\n"
-      << "# HELP kefu_store_batch_jobs Jobs per group commit.\n# TYPE kefu_store_batch_jobs histogram\n";
-    acc = 0;
-    for (size_t i = 0; i < std::size(PS::kBatchBounds); ++i) {
-      acc += ps.batch[i];
-      o << "kefu_store_batch_jobs_bucket{le=\"" << PS::kBatchBounds[i] << "\"} " << acc << "\n";
-    }
-    acc += ps.batch[std::size(PS::kBatchBounds)];
-    o << "kefu_store_batch_jobs_bucket{le=\"+Inf\"} " << acc << "\n"
-      << "kefu_store_batch_jobs_sum " << ps.jobs << "\n"
-      << "kefu_store_batch_jobs_count " << acc << "\n";
+    p.One("kefu_store_commits_total", "counter", "Group commits.", ps.commits);
+    p.One("kefu_store_fsyncs_total", "counter", "fdatasync calls on the WAL (each covers every commit before it).",
+          ps.fsyncs);
+    p.One("kefu_store_commit_seconds_total", "counter", "Time the writer spent in COMMIT (writing WAL frames).",
+          ps.commit_seconds);
+    p.One("kefu_store_fsync_seconds_total", "counter", "Time the syncer spent in fdatasync of the WAL.",
+          ps.fsync_seconds);
+    p.One("kefu_store_wal_frames_total", "counter",
+          "Pages written to the WAL (each commit writes every page it changed).", ps.wal_frames);
+    p.One("kefu_store_wal_restarts_total", "counter", "Checkpoints finished by the writer so the WAL starts over.",
+          ps.wal_restarts);
+    p.One("kefu_store_wal_restart_seconds_total", "counter", "Time the writer spent on them.",
+          ps.wal_restart_seconds);
+    p.One("kefu_store_checkpoints_total", "counter", "Passive WAL checkpoints.", ps.checkpoints);
+    p.Histogram("kefu_store_durable_seconds", "From a commit to its fdatasync done.", PS::kDurableBounds, ps.durable,
+                ps.durable_sum);
+    p.Histogram("kefu_store_batch_jobs", "Jobs per group commit.", PS::kBatchBounds, ps.batch, double(ps.jobs));
     Response r;
-    r.body = o.str();
+    r.body = p.o.str();
     r.content_type = "text/plain; version=0.0.4";
     respond(std::move(r));
     return;

@@ -297,6 +297,20 @@ CREATE TABLE shop_policies (
   updated_by TEXT NOT NULL);
 CREATE INDEX orders_by_status ON orders (shop_id, status, seq);
 )sql",
+    // 7: a conversation's messages as a chain instead of an index. An index on
+    // (conversation_id, seq) takes one insert at the end of each conversation's range: a busy
+    // shop's batch touches a different index page for nearly every message, and each of those
+    // pages goes through the WAL, its fsync and the checkpoint (half of what a batch wrote). A
+    // message now keeps the seq of its conversation's previous message, and a small table keeps
+    // each conversation's newest one; history walks back from there, a rowid lookup a message.
+    R"sql(
+ALTER TABLE messages ADD COLUMN prev_seq INTEGER;
+CREATE TABLE message_heads (conversation_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+UPDATE messages SET prev_seq = (SELECT MAX(p.seq) FROM messages p
+  WHERE p.conversation_id = messages.conversation_id AND p.seq < messages.seq);
+INSERT INTO message_heads SELECT conversation_id, MAX(seq) FROM messages GROUP BY conversation_id;
+DROP INDEX messages_by_conversation;
+)sql",
 };
 
 sqlite3* OpenConnection(const std::string& path, bool readonly, std::string* err) {
@@ -335,7 +349,7 @@ struct Store::Impl {
   sqlite3* writer = nullptr;
 
   // Writer statements.
-  Stmt ins_shop, ins_user, ins_member, ins_session, del_session, find_dedupe, ins_message,
+  Stmt ins_shop, ins_user, ins_member, ins_session, del_session, find_dedupe, ins_message, find_head, save_head,
       save_conv, upd_conv, ins_event;
   Stmt begin, commit, rollback, savepoint, release, rollback_to;
 
@@ -383,7 +397,8 @@ struct Store::Impl {
   ~Impl() {
     // Statements must be finalised before their connection closes.
     ins_shop = Stmt(); ins_user = Stmt(); ins_member = Stmt(); ins_session = Stmt();
-    del_session = Stmt(); find_dedupe = Stmt(); ins_message = Stmt(); save_conv = Stmt();
+    del_session = Stmt(); find_dedupe = Stmt(); ins_message = Stmt(); find_head = Stmt(); save_head = Stmt();
+    save_conv = Stmt();
     upd_conv = Stmt(); ins_event = Stmt();
     begin = Stmt(); commit = Stmt(); rollback = Stmt(); savepoint = Stmt(); release = Stmt();
     rollback_to = Stmt();
@@ -722,7 +737,10 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& data_dir, Op
   impl->ins_session = Stmt(db, "INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?,?,?,?)");
   impl->del_session = Stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
   impl->find_dedupe = Stmt(db, "SELECT seq, id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id FROM messages WHERE dedupe_key = ?");
-  impl->ins_message = Stmt(db, "INSERT INTO messages (id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id, dedupe_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  impl->ins_message = Stmt(db, "INSERT INTO messages (id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, order_id, dedupe_key, prev_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+  impl->find_head = Stmt(db, "SELECT last_seq FROM message_heads WHERE conversation_id = ?");
+  impl->save_head = Stmt(db, "INSERT INTO message_heads (conversation_id, last_seq) VALUES (?,?) "
+                             "ON CONFLICT (conversation_id) DO UPDATE SET last_seq = excluded.last_seq");
   // A new conversation (SaveConversation updates in place first). Not INSERT OR REPLACE: that
   // deletes and re-inserts the row, rewriting both of its index entries.
   impl->save_conv = Stmt(db, "INSERT INTO conversations (id, shop_id, buyer, status, agent_id, skill, created_at, updated_at, waiting_since, last_agent_id, last_agent_at, transfer_note, last_text, last_from, last_ts, unread) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
@@ -888,12 +906,20 @@ core::Result<std::optional<Message>> Store::FindMessageByDedupeKey(const std::st
 }
 
 core::Status Store::InsertMessage(Message& m, const std::string& dedupe_key) {
-  KEFU_TRY(impl_->ins_message.Reset().Ref(m.id).Ref(m.conversation_id).Ref(m.shop_id).Ref(m.buyer)
-               .Ref(conversation::SenderName(m.from)).RefNullable(m.agent_id).Ref(m.text)
-               .Bind(Micros(m.ts)).RefNullable(m.client_msg_id).RefNullable(m.order_id)
-               .RefNullable(dedupe_key).Exec());
+  // Links the message to its conversation's previous one (see migration 7).
+  auto& head = impl_->find_head.Reset().Ref(m.conversation_id);
+  KEFU_ASSIGN_OR_RETURN(bool has_prev, head.Step());
+  const int64_t prev = has_prev ? head.Int(0) : 0;
+  head.Reset();
+  auto& ins = impl_->ins_message.Reset().Ref(m.id).Ref(m.conversation_id).Ref(m.shop_id).Ref(m.buyer)
+                  .Ref(conversation::SenderName(m.from)).RefNullable(m.agent_id).Ref(m.text)
+                  .Bind(Micros(m.ts)).RefNullable(m.client_msg_id).RefNullable(m.order_id)
+                  .RefNullable(dedupe_key);
+  if (has_prev) ins.Bind(prev);
+  else ins.BindNull();
+  KEFU_TRY(ins.Exec());
   m.seq = sqlite3_last_insert_rowid(impl_->writer);
-  return core::Status::Ok();
+  return impl_->save_head.Reset().Ref(m.conversation_id).Bind(m.seq).Exec();
 }
 
 core::Status Store::SaveConversation(const Conversation& c) {
@@ -1084,40 +1110,69 @@ core::Result<std::vector<Conversation>> Store::LoadConversations() {
 }
 
 namespace {
-constexpr const char* kMsgCols =
+// ReadMessage's columns, then the link to the conversation's previous message.
+constexpr const char* kMessageBySeq =
     "SELECT seq, id, conversation_id, shop_id, buyer, sender, agent_id, text, ts, client_msg_id, "
-    "order_id FROM messages ";
+    "order_id, prev_seq FROM messages WHERE seq = ?";
 
-// Reads a page queried newest first (so LIMIT keeps the newest) and returns it oldest first.
-core::Result<std::vector<Message>> NewestFirstToOldestFirst(Stmt& q) {
+// Walks a conversation's chain back from the message `from` (0: none), up to `limit` messages,
+// and returns them oldest first. Rows never change once written, so the walk needs no
+// transaction around it. A link into another conversation would mean a damaged chain: the walk
+// stops there rather than show another buyer's message.
+core::Result<std::vector<Message>> WalkBack(sqlite3* db, const std::string& conv, int64_t from, int limit) {
   std::vector<Message> out;
-  for (;;) {
-    KEFU_ASSIGN_OR_RETURN(bool row, q.Step());
+  Stmt q(db, kMessageBySeq);
+  for (int64_t seq = from; seq > 0 && int(out.size()) < limit;) {
+    KEFU_ASSIGN_OR_RETURN(bool row, q.Reset().Bind(seq).Step());
     if (!row) break;
-    out.push_back(ReadMessage(q));
+    Message m = ReadMessage(q);
+    if (m.conversation_id != conv) break;
+    seq = q.IsNull(11) ? 0 : q.Int(11);
+    out.push_back(std::move(m));
   }
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+// The newest message of a conversation (0: it has none).
+core::Result<int64_t> HeadOf(sqlite3* db, const std::string& conv) {
+  Stmt q(db, "SELECT last_seq FROM message_heads WHERE conversation_id = ?");
+  KEFU_ASSIGN_OR_RETURN(bool row, q.Bind(conv).Step());
+  return row ? q.Int(0) : int64_t(0);
 }
 }  // namespace
 
 core::Result<std::vector<Message>> Store::ListMessages(const std::string& conv, int64_t before,
                                                        int limit) {
   return WithReader(impl_.get(), [&](sqlite3* db) -> core::Result<std::vector<Message>> {
-    Stmt q(db, (std::string(kMsgCols) +
-                "WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?").c_str());
-    q.Bind(conv).Bind(before > 0 ? before : INT64_MAX).Bind(int64_t(limit));
-    return NewestFirstToOldestFirst(q);
+    KEFU_ASSIGN_OR_RETURN(int64_t from, HeadOf(db, conv));
+    if (before > 0 && from >= before) {
+      // The usual cursor is the oldest message of the page before: continue from its link.
+      Stmt q(db, "SELECT conversation_id, prev_seq FROM messages WHERE seq = ?");
+      KEFU_ASSIGN_OR_RETURN(bool row, q.Bind(before).Step());
+      if (row && q.Text(0) == conv) {
+        from = q.IsNull(1) ? 0 : q.Int(1);
+      } else {
+        // Any other number: skip the conversation's messages from `before` on.
+        Stmt link(db, "SELECT prev_seq FROM messages WHERE seq = ?");
+        while (from >= before) {
+          KEFU_ASSIGN_OR_RETURN(bool found, link.Reset().Bind(from).Step());
+          from = found && !link.IsNull(0) ? link.Int(0) : 0;
+        }
+      }
+    }
+    return WalkBack(db, conv, from, limit);
   });
 }
 
 core::Result<std::vector<Message>> Store::BuyerMessages(const std::string& shop,
                                                         const std::string& buyer, int limit) {
   return WithReader(impl_.get(), [&](sqlite3* db) -> core::Result<std::vector<Message>> {
-    Stmt q(db, (std::string(kMsgCols) + "WHERE conversation_id = (SELECT id FROM conversations WHERE "
-                                        "shop_id = ? AND buyer = ?) ORDER BY seq DESC LIMIT ?").c_str());
-    q.Bind(shop).Bind(buyer).Bind(int64_t(limit));
-    return NewestFirstToOldestFirst(q);
+    Stmt q(db, "SELECT c.id, h.last_seq FROM conversations c JOIN message_heads h ON h.conversation_id = c.id "
+               "WHERE c.shop_id = ? AND c.buyer = ?");
+    KEFU_ASSIGN_OR_RETURN(bool row, q.Bind(shop).Bind(buyer).Step());
+    if (!row) return std::vector<Message>();
+    return WalkBack(db, q.Text(0), q.Int(1), limit);
   });
 }
 

@@ -1,10 +1,12 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <condition_variable>
 #include <filesystem>
@@ -99,6 +101,108 @@ TEST(Store, PaginatesHistoryNewestFirstPagesOldestFirstWithin) {
   ASSERT_EQ(seen.size(), 25u);
   EXPECT_EQ(seen.front(), "m24");
   EXPECT_EQ(seen.back(), "m0");
+}
+
+// Three conversations written in turns: each one's pages hold only its own messages, newest
+// page first, and any cursor works (one of the page before, another conversation's, or none).
+std::vector<std::string> AllPages(Store& st, const std::string& conv, int64_t before, int limit) {
+  std::vector<std::string> seen;
+  for (int page = 0; page < 100; ++page) {
+    auto items = st.ListMessages(conv, before, limit);
+    EXPECT_TRUE(items.ok());
+    if (!items.ok() || items->empty()) break;
+    for (size_t i = 1; i < items->size(); ++i) EXPECT_LT((*items)[i - 1].seq, (*items)[i].seq);
+    for (auto it = items->rbegin(); it != items->rend(); ++it) seen.push_back(it->text);
+    before = items->front().seq;
+  }
+  return seen;
+}
+
+std::vector<std::string> Expected(const std::string& conv, int from, int to) {  // newest first
+  std::vector<std::string> out;
+  for (int i = to; i >= from; --i) out.push_back(conv + "-" + std::to_string(i));
+  return out;
+}
+
+TEST(Store, HistoryOfInterleavedConversationsWithAnyCursor) {
+  auto st = Store::Open(TempDir());
+  ASSERT_TRUE(st.ok());
+  std::map<std::string, std::vector<int64_t>> seqs;
+  ASSERT_TRUE((*st)->WriteNow([&]() -> core::Status {
+    for (int i = 0; i < 30; ++i)
+      for (const char* c : {"c1", "c2", "c3"}) {
+        if (std::string(c) == "c3" && i >= 5) continue;  // c3 stops early
+        Message m = Msg(c, std::string(c) + "-" + std::to_string(i));
+        KEFU_TRY((*st)->InsertMessage(m, ""));
+        seqs[c].push_back(m.seq);
+      }
+    return core::Status::Ok();
+  }).ok());
+  for (int limit : {1, 7, 50}) {
+    EXPECT_EQ(AllPages(**st, "c1", 0, limit), Expected("c1", 0, 29)) << limit;
+    EXPECT_EQ(AllPages(**st, "c3", 0, limit), Expected("c3", 0, 4)) << limit;
+  }
+  // A cursor that is a message of another conversation, or no message at all.
+  EXPECT_EQ(AllPages(**st, "c2", seqs["c1"][10], 4), Expected("c2", 0, 9));
+  EXPECT_EQ(AllPages(**st, "c2", seqs["c2"][10] + 100000, 4), Expected("c2", 0, 29));
+  EXPECT_EQ(AllPages(**st, "c3", seqs["c1"][20], 4), Expected("c3", 0, 4));
+  EXPECT_TRUE((*st)->ListMessages("c9", 0, 10)->empty());
+  EXPECT_TRUE((*st)->ListMessages("c1", seqs["c1"][0], 10)->empty());
+}
+
+// A data directory written before migration 7 (history by an index on the conversation) gets
+// its chains built when it is opened, and reads the same history.
+TEST(Store, MigrationBuildsTheChainsOfExistingMessages) {
+  const auto dir = TempDir();
+  {
+    auto st = Store::Open(dir);
+    ASSERT_TRUE(st.ok());
+    ASSERT_TRUE((*st)->WriteNow([&]() -> core::Status {
+      for (int i = 0; i < 40; ++i) {
+        Message m = Msg(i % 4 == 0 ? "c2" : "c1", (i % 4 == 0 ? "c2-" : "c1-") + std::to_string(i));
+        KEFU_TRY((*st)->InsertMessage(m, ""));
+      }
+      return core::Status::Ok();
+    }).ok());
+  }
+  {
+    // Turn it back into a schema-6 store.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/kefu.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE message_heads; ALTER TABLE messages DROP COLUMN prev_seq;"
+                           "CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);"
+                           "DELETE FROM schema_migrations WHERE version = 7;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto st = Store::Open(dir);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  std::vector<std::string> c1, c2;
+  for (int i = 39; i >= 0; --i) (i % 4 == 0 ? c2 : c1).push_back((i % 4 == 0 ? "c2-" : "c1-") + std::to_string(i));
+  EXPECT_EQ(AllPages(**st, "c1", 0, 8), c1);
+  EXPECT_EQ(AllPages(**st, "c2", 0, 3), c2);
+  // New messages continue the migrated chains.
+  Message m = Msg("c2", "c2-new");
+  ASSERT_TRUE((*st)->WriteNow([&] { return (*st)->InsertMessage(m, ""); }).ok());
+  c2.insert(c2.begin(), "c2-new");
+  EXPECT_EQ(AllPages(**st, "c2", 0, 3), c2);
+}
+
+// A rolled-back message leaves its conversation's chain as it was.
+TEST(Store, RolledBackMessageLeavesTheChainIntact) {
+  auto st = Store::Open(TempDir());
+  ASSERT_TRUE(st.ok());
+  Message a = Msg("c1", "a"), b = Msg("c1", "b"), c = Msg("c1", "c");
+  ASSERT_TRUE((*st)->WriteNow([&] { return (*st)->InsertMessage(a, ""); }).ok());
+  EXPECT_FALSE((*st)->WriteNow([&]() -> core::Status {
+    KEFU_TRY((*st)->InsertMessage(b, ""));
+    return core::Internal("undo");
+  }).ok());
+  ASSERT_TRUE((*st)->WriteNow([&] { return (*st)->InsertMessage(c, ""); }).ok());
+  EXPECT_EQ(AllPages(**st, "c1", 0, 10), (std::vector<std::string>{"c", "a"}));
 }
 
 // Jobs that return false roll back alone; the rest of the batch commits.
