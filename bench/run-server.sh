@@ -81,7 +81,7 @@ for sync in $syncs; do
     idle_names+=("bench-idle-$i")
   done
   port=$(free_port)
-  "$kefu" serve --data "$data" --port "$port" --sync "$sync" >"$work/serve-$sync.log" 2>&1 &
+  "$kefu" serve --data "$data" --port "$port" --sync "$sync" ${KEFU_SERVE_ARGS:-} >"$work/serve-$sync.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

@@ -606,12 +606,14 @@ struct Store::Impl {
   }
 
   // Passive checkpoints run beside the writer and copy what it committed back into the
-  // database file, a few MB at a time (a large pass ends in a long fsync of the database that
-  // delays the WAL's fdatasync, and every acknowledgement behind it).
+  // database file, ~16 MB at a time. Each pass ends in an fsync of the database, and a WAL
+  // fdatasync issued meanwhile waits for it: passes of ~4 MB made 25 of those a second at
+  // 5,000 msg/s and a p99 of 17-28 ms; ~16 MB, 17-18 ms. Much larger passes end in fsyncs long
+  // enough to hold acknowledgements themselves (the writeback VFS keeps that one short).
   void CheckpointLoop() {
     // Background work: on a busy machine it should wait for the CPU, not the acknowledgements.
     (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
-    constexpr int kPassiveFrames = 1000;  // ~4 MB of 4 KiB pages between passes
+    constexpr int kPassiveFrames = 4000;  // ~16 MB of 4 KiB pages between passes
     int backfilled = 0;
     for (;;) {
       {
