@@ -7,7 +7,8 @@
 # latency at 5,000 msg/s, RSS with 10,000 idle WebSockets, and the raw SQLite limit for the same
 # rows (its ratio to kefu). Server and load generator share this machine's cores.
 # usage: bench/run-server.sh BUILD_DIR   (env: KEFU_BIN to use another kefu binary,
-#        BENCH_SECONDS=10, BENCH_IDLE=10000, BENCH_SYNC="full normal", BENCH_CONNS=1024)
+#        BENCH_SECONDS=10, BENCH_IDLE=10000, BENCH_SYNC="full normal", BENCH_CONNS=1024,
+#        KEFU_SERVE_ARGS="--threads 1" for extra flags of kefu serve)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
