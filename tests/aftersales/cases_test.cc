@@ -194,7 +194,9 @@ TEST(Timeline, TransitionTable) {
     auto c = *OpenCase(Req(r.type), kStart, prof);
     auto n = ApplyEvent(c, r.event, kStart + hours(1), prof);
     EXPECT_EQ(n.ok(), r.ok) << n.status().ToString();
-    if (n.ok()) EXPECT_EQ(n->state, r.want);
+    if (n.ok()) {
+      EXPECT_EQ(n->state, r.want);
+    }
   }
 }
 

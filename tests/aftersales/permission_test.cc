@@ -126,7 +126,9 @@ TEST(Permission, RuleTable) {
     SCOPED_TRACE(r.rule);
     auto d = Evaluate(r.actor, r.action, r.order, r.history, Policy(), kNow);
     EXPECT_EQ(VerdictName(d.verdict), VerdictName(r.want));
-    if (r.want != Verdict::kAllowed) EXPECT_FALSE(d.reasons.empty());
+    if (r.want != Verdict::kAllowed) {
+      EXPECT_FALSE(d.reasons.empty());
+    }
   }
 }
 

@@ -207,8 +207,9 @@ TEST(Profile, LoadedNumbersAreTheOnesInTheFiles) {
     }
     // No key in the two tables that the loader would ignore.
     for (const auto& [key, entry] : file)
-      if (key.rfind("orders.", 0) == 0 || key.rfind("aftersales.", 0) == 0)
+      if (key.rfind("orders.", 0) == 0 || key.rfind("aftersales.", 0) == 0) {
         EXPECT_TRUE(Keys().count(key)) << "unknown key " << key;
+      }
   }
 }
 
@@ -217,8 +218,9 @@ TEST(Profile, EveryNumberCitesItsSourceAndUnverifiedOnesSaySo) {
     SCOPED_TRACE(PathOf(p));
     const std::string text = ReadFile(PathOf(p));
     for (const auto& [key, entry] : ScanTables(text))
-      if (key.rfind("orders.", 0) == 0 || key.rfind("aftersales.", 0) == 0)
+      if (key.rfind("orders.", 0) == 0 || key.rfind("aftersales.", 0) == 0) {
         EXPECT_TRUE(entry.cited) << key << " has no source comment";
+      }
     // 拼多多, 快手 and 京东 timelines are not verified against the platforms' rule pages.
     const std::string after = text.substr(text.find("[aftersales]"));
     const bool unverified = after.find("NOT VERIFIED") != std::string::npos;

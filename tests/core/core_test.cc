@@ -19,7 +19,9 @@ TEST(Money, ParsesYuanTexts) {
   for (const auto& c : cases) {
     auto m = Money::Parse(c.text);
     EXPECT_EQ(m.ok(), c.ok) << c.text;
-    if (c.ok && m.ok()) EXPECT_EQ(m->fen(), c.fen) << c.text;
+    if (c.ok && m.ok()) {
+      EXPECT_EQ(m->fen(), c.fen) << c.text;
+    }
   }
   EXPECT_EQ(Money(1230).ToString(), "12.30");
   EXPECT_EQ(Money(-5).ToString(), "-0.05");

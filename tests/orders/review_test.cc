@@ -152,7 +152,9 @@ TEST_F(ReviewTest, CutoffTable) {
     EXPECT_EQ(s.cutoff, T(r.want_cutoff));
     EXPECT_EQ(s.remaining, r.want_remaining);
     EXPECT_EQ(s.left.size(), r.want_left);
-    if (!s.left.empty()) EXPECT_EQ(s.left[0].order_id, "pending-morning");
+    if (!s.left.empty()) {
+      EXPECT_EQ(s.left[0].order_id, "pending-morning");
+    }
   }
   auto s = LeftBeforeCutoff(entries, T("2026-03-05T15:30:00+08:00"), tz, hours(16));
   EXPECT_EQ(s.counts[ReviewBucket::kPending], 1);

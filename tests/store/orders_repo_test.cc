@@ -156,7 +156,9 @@ TEST(OrdersRepo, UpdateReplacesItemsRemarkAndFlagWithAudit) {
   (void)f.repo->Read([&](OrdersDb& db) {
     auto got = db.orders().Get("s1", "o1");
     EXPECT_TRUE(got.ok());
-    if (got.ok()) EXPECT_EQ(*got, o);
+    if (got.ok()) {
+      EXPECT_EQ(*got, o);
+    }
     return core::Status::Ok();
   });
   auto audit = f.Audit("s1");
@@ -218,7 +220,9 @@ TEST(OrdersRepo, ServiceReviewFixSkuAndCutoffThroughSqlite) {
                  orders::OrderService svc(db.orders(), db.reviews(), db.catalog(), db.blacklist(),
                                           clock, tz, {});
                  auto e = svc.FixSku(agent, "bad", "SKU-TYPO", "SKU-A");
-                 if (e.ok()) EXPECT_EQ(e->bucket, orders::ReviewBucket::kApproved);
+                 if (e.ok()) {
+                   EXPECT_EQ(e->bucket, orders::ReviewBucket::kApproved);
+                 }
                  return e.status();
                }).ok());
   auto after = left();
@@ -323,7 +327,9 @@ TEST(OrdersRepo, GoodwillAllowedThenApprovalThenLeadApproves) {
     EXPECT_TRUE(db.compensations().ListApprovals("s1", true).empty());
     auto comps = db.compensations().ListCompensations("s1", "o1");
     EXPECT_EQ(comps.size(), 2u);
-    if (comps.size() == 2) EXPECT_EQ(comps[1].approved_by, "u2");
+    if (comps.size() == 2) {
+      EXPECT_EQ(comps[1].approved_by, "u2");
+    }
     auto a = db.compensations().GetApproval("s1", approval_id);
     EXPECT_TRUE(a.ok() && a->state == aftersales::ApprovalState::kApproved);
     return core::Status::Ok();
