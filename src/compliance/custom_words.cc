@@ -13,31 +13,6 @@ constexpr size_t kMaxWordChars = 30;
 constexpr size_t kMaxSuggestionChars = 60;
 constexpr size_t kMaxNoteChars = 200;
 
-// Trims ASCII whitespace and the ideographic space (U+3000), which IMEs insert.
-std::string Trim(std::string_view s) {
-  constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
-  for (bool changed = true; changed;) {
-    changed = false;
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-      s.remove_prefix(1);
-      changed = true;
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-      s.remove_suffix(1);
-      changed = true;
-    }
-    if (s.starts_with(kIdeographicSpace)) {
-      s.remove_prefix(kIdeographicSpace.size());
-      changed = true;
-    }
-    if (s.ends_with(kIdeographicSpace)) {
-      s.remove_suffix(kIdeographicSpace.size());
-      changed = true;
-    }
-  }
-  return std::string(s);
-}
-
 // Checks UTF-8, length in code points and line breaks of a trimmed field.
 core::Status CheckField(const std::string& value, const char* field, size_t max_chars) {
   auto cps = text::DecodeUtf8(value);
@@ -70,9 +45,9 @@ core::Result<std::string> CustomWordKey(std::string_view word) {
 }
 
 core::Status ValidateCustomWord(CustomWordEntry& entry, const std::vector<CustomWordEntry>& existing) {
-  entry.word = Trim(entry.word);
-  entry.suggestion = Trim(entry.suggestion);
-  entry.note = Trim(entry.note);
+  entry.word = text::Trim(entry.word);
+  entry.suggestion = text::Trim(entry.suggestion);
+  entry.note = text::Trim(entry.note);
   if (entry.word.empty()) return core::InvalidArgument("word must not be empty", "word");
   KEFU_TRY(CheckField(entry.word, "word", kMaxWordChars));
   KEFU_TRY(CheckField(entry.suggestion, "suggestion", kMaxSuggestionChars));

@@ -28,30 +28,6 @@ constexpr Variable kVariables[] = {
     {"客服昵称", "agent_name", "正在接待的客服的昵称", "小美"},
 };
 
-std::string Trim(std::string_view s) {
-  constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
-  for (bool changed = true; changed;) {
-    changed = false;
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-      s.remove_prefix(1);
-      changed = true;
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-      s.remove_suffix(1);
-      changed = true;
-    }
-    if (s.starts_with(kIdeographicSpace)) {
-      s.remove_prefix(kIdeographicSpace.size());
-      changed = true;
-    }
-    if (s.ends_with(kIdeographicSpace)) {
-      s.remove_suffix(kIdeographicSpace.size());
-      changed = true;
-    }
-  }
-  return std::string(s);
-}
-
 std::string KnownNames() {
   std::string out;
   for (const auto& v : kVariables) {
@@ -222,8 +198,8 @@ VariableValues ValuesFor(const RenderContext& ctx) {
 }
 
 core::Status ValidateTemplate(ReplyTemplate& t) {
-  t.title = Trim(t.title);
-  t.text = Trim(t.text);
+  t.title = text::Trim(t.title);
+  t.text = text::Trim(t.text);
   if (t.title.empty()) return core::InvalidArgument("title must not be empty", "title");
   auto title = text::DecodeUtf8(t.title);
   if (!title.ok()) return core::InvalidArgument("title: " + title.status().message(), "title");

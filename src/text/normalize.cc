@@ -108,6 +108,30 @@ void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
+std::string Trim(std::string_view s) {
+  constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
+  for (bool changed = true; changed;) {
+    changed = false;
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+      s.remove_prefix(1);
+      changed = true;
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+      s.remove_suffix(1);
+      changed = true;
+    }
+    if (s.starts_with(kIdeographicSpace)) {
+      s.remove_prefix(kIdeographicSpace.size());
+      changed = true;
+    }
+    if (s.ends_with(kIdeographicSpace)) {
+      s.remove_suffix(kIdeographicSpace.size());
+      changed = true;
+    }
+  }
+  return std::string(s);
+}
+
 std::string EncodeUtf8(std::u32string_view text) {
   std::string out;
   out.reserve(text.size() * 3);

@@ -24,6 +24,9 @@ core::Result<std::u32string> DecodeUtf8(std::string_view utf8);
 void AppendUtf8(char32_t cp, std::string* out);
 // The UTF-8 encoding of `text`.
 std::string EncodeUtf8(std::u32string_view text);
+// Trims ASCII whitespace and the ideographic space (U+3000, which IMEs insert) from both ends,
+// as user-typed words and templates are stored.
+std::string Trim(std::string_view s);
 
 // Which steps Normalize applies. All are on by default (the compliance guard's setting).
 struct NormalizeOptions {
