@@ -73,19 +73,6 @@ json::array ViolationsJson(const std::vector<compliance::Violation>& vs) {
   return out;
 }
 
-Response JsonResponse(int status, const json::value& v) {
-  Response r;
-  r.status = status;
-  r.body = json::serialize(v);
-  return r;
-}
-
-Response NoContent() {
-  Response r;
-  r.status = 204;
-  return r;
-}
-
 Response Blocked(const std::string& field, const std::string& message, const std::vector<compliance::Violation>& vs) {
   json::object o = ErrorJson(core::Status(core::Code::kInvalidArgument, message, field, "compliance_blocked"));
   o["violations"] = ViolationsJson(vs);
@@ -209,7 +196,7 @@ class ComplianceWordsApi final : public Extension {
     if (!shop.ok()) return respond(Router::Error(shop.status()));
     json::array items;
     for (const auto& r : *Words(*shop)) items.push_back(WordJson(r, *shop));
-    respond(texts::JsonResponse(200, json::object{{"shop", *shop},
+    respond(JsonResponse(200, json::object{{"shop", *shop},
                                                   {"items", std::move(items)},
                                                   {"max", compliance::kMaxCustomWords}}));
   }
@@ -276,7 +263,7 @@ class ComplianceWordsApi final : public Extension {
     auto st = texts::Persist(app_, [row, audit](store::ShopTextsDb& db) { return db.InsertWord(row, audit); });
     if (!st.ok()) return respond(Router::Error(st));
     Install(*shop, std::move(next));
-    respond(texts::JsonResponse(201, json::object{{"word", after}, {"lifts", std::move(lifts)}}));
+    respond(JsonResponse(201, json::object{{"word", after}, {"lifts", std::move(lifts)}}));
   }
 
   void Delete(const Request& req, const std::string& id, const User& user, const Respond& respond) {
@@ -296,7 +283,7 @@ class ComplianceWordsApi final : public Extension {
     auto st = texts::Persist(app_, [shop_id, id, audit](store::ShopTextsDb& db) { return db.DeleteWord(shop_id, id, audit); });
     if (!st.ok()) return respond(Router::Error(st));
     Install(*shop, std::move(next));
-    respond(texts::NoContent());
+    respond(NoContent());
   }
 
   App& app_;

@@ -25,13 +25,6 @@ using orders::Order;
 using orders::ReviewEntry;
 using store::OrdersDb;
 
-Response JsonReply(int status, json::value v) {
-  Response r;
-  r.status = status;
-  r.body = json::serialize(v);
-  return r;
-}
-
 // The domain's own JSON texts, embedded as values.
 json::value Embed(const std::string& text) {
   boost::system::error_code ec;
@@ -506,7 +499,7 @@ class OrdersApi final : public Extension {
                [result, respond, status, encode = std::move(encode)](bool committed) {
                  if (!result->ok()) return respond(Router::Error(result->status()));
                  if (!committed) return respond(Router::Error(core::Unavailable("not stored; retry")));
-                 respond(JsonReply(status, encode(**result)));
+                 respond(JsonResponse(status, encode(**result)));
                });
   }
 
@@ -519,7 +512,7 @@ class OrdersApi final : public Extension {
     });
     if (!st.ok()) return Fail(respond, st);
     if (!out.ok()) return Fail(respond, out.status());
-    respond(JsonReply(200, std::move(*out)));
+    respond(JsonResponse(200, std::move(*out)));
   }
 
   orders::OrderService OrderSvc(OrdersDb& db, const Ctx& c, const core::Clock& clock) {
@@ -672,7 +665,7 @@ class OrdersApi final : public Extension {
           parsed->errors.empty() ? "文件中没有订单 the file holds no orders"
                                  : "没有可导入的订单 no row could be imported", "body"));
       o["errors"] = errors_json();
-      return respond(JsonReply(400, std::move(o)));
+      return respond(JsonResponse(400, std::move(o)));
     }
     const core::Clock& clock = app_.clock();
     Write<int>([this, c, parsed, &clock](OrdersDb& db) -> core::Result<int> {
@@ -917,7 +910,7 @@ class OrdersApi final : public Extension {
                    if (!result->ok()) return respond(Router::Error(result->status()));
                    if (!committed) return respond(Router::Error(core::Unavailable("not stored; retry")));
                    // 201: the compensation is made; 202: a lead must decide first.
-                   respond(JsonReply((*result)->approval ? 202 : 201, OutcomeJson(**result)));
+                   respond(JsonResponse((*result)->approval ? 202 : 201, OutcomeJson(**result)));
                  });
       return;
     }

@@ -82,19 +82,6 @@ core::Result<std::shared_ptr<const robot::Matcher>> BuildMatcher(const std::vect
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-Response JsonResponse(int status, const json::object& o) {
-  Response r;
-  r.status = status;
-  r.body = json::serialize(o);
-  return r;
-}
-
-Response NoContent() {
-  Response r;
-  r.status = 204;
-  return r;
-}
-
 json::value Ts(const std::optional<core::Timestamp>& t, const core::TimeZone& tz) {
   return t ? json::value(tz.Format(*t)) : json::value(nullptr);
 }

@@ -51,13 +51,6 @@ struct PromText {
 using conversation::Outcome;
 namespace fs = std::filesystem;
 
-Response JsonResponse(int status, const json::object& o) {
-  Response r;
-  r.status = status;
-  r.body = json::serialize(o);
-  return r;
-}
-
 std::string BearerToken(const std::string& header) {
   constexpr std::string_view kPrefix = "Bearer ";
   if (header.size() > kPrefix.size() && header.compare(0, kPrefix.size(), kPrefix) == 0)
@@ -752,6 +745,26 @@ void Router::Handle(Request req, Respond respond) {
     }
     respond(Error(core::NotFound("no route " + m + " " + req.path)));
   });
+}
+
+Response JsonResponse(int status, const json::value& v) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(v);
+  return r;
+}
+
+Response JsonResponse(int status, const json::object& o) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(o);
+  return r;
+}
+
+Response NoContent() {
+  Response r;
+  r.status = 204;
+  return r;
 }
 
 }  // namespace kefu::server

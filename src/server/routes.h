@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/fwd.hpp>
+
 #include "server/app.h"
 
 namespace kefu::server {
@@ -28,6 +30,12 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// A JSON body with its status: every route answers JSON through these.
+Response JsonResponse(int status, const boost::json::value& v);
+Response JsonResponse(int status, const boost::json::object& o);
+// 204, no body.
+Response NoContent();
 
 // Called exactly once, from any thread.
 using Respond = std::function<void(Response)>;

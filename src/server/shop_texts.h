@@ -28,8 +28,6 @@ core::Result<std::string> ShopOf(const Request& req, const json::object* body, c
 core::Status RequireLead(const User& user, const char* what);
 
 json::array ViolationsJson(const std::vector<compliance::Violation>& vs);
-Response JsonResponse(int status, const json::value& v);
-Response NoContent();
 // 422 {"error":"compliance_blocked","message","field","violations"}.
 Response Blocked(const std::string& field, const std::string& message, const std::vector<compliance::Violation>& vs);
 // A user's display name, or the id when unknown.

@@ -174,14 +174,14 @@ bool TemplatesApi::Handle(const Request& req, const std::vector<std::string>& se
                                    {"example", v.example}});
     json::array scenes;
     for (auto s : outreach::AllScenes()) scenes.push_back(json::value(outreach::SceneName(s)));
-    respond(texts::JsonResponse(200, json::object{{"items", std::move(items)}, {"scenes", std::move(scenes)}}));
+    respond(JsonResponse(200, json::object{{"items", std::move(items)}, {"scenes", std::move(scenes)}}));
   } else if (seg.size() == 4 && m == "GET") {
     auto shop = texts::ShopOf(req, nullptr, user);
     if (!shop.ok()) return respond(Router::Error(shop.status())), true;
     auto list = Templates(*shop);
     auto it = std::find_if(list->begin(), list->end(), [&](const auto& t) { return t.id == seg[3]; });
     if (it == list->end()) return respond(Router::Error(core::NotFound("template " + seg[3] + " not found"))), true;
-    respond(texts::JsonResponse(200, TemplateJson(*it)));
+    respond(JsonResponse(200, TemplateJson(*it)));
   } else if (seg.size() == 4 && m == "PUT") {
     Update(req, seg[3], user, respond);
   } else if (seg.size() == 4 && m == "DELETE") {
@@ -264,7 +264,7 @@ void TemplatesApi::ListTemplates(const Request& req, const User& user, const Res
   json::array items;
   for (const auto& t : *Templates(*shop))
     if ((!scene || t.scene == *scene) && outreach::MatchesQuery(t, q)) items.push_back(TemplateJson(t));
-  respond(texts::JsonResponse(200, json::object{{"shop", *shop}, {"items", std::move(items)}}));
+  respond(JsonResponse(200, json::object{{"shop", *shop}, {"items", std::move(items)}}));
 }
 
 void TemplatesApi::Create(const Request& req, const User& user, const Respond& respond) {
@@ -295,7 +295,7 @@ void TemplatesApi::Create(const Request& req, const User& user, const Respond& r
   auto next = std::make_shared<List>(*cur);
   next->push_back(t);
   Swap(*shop, std::move(next));
-  respond(texts::JsonResponse(201, json::object{{"template", after}, {"warnings", std::move(warnings)}}));
+  respond(JsonResponse(201, json::object{{"template", after}, {"warnings", std::move(warnings)}}));
 }
 
 void TemplatesApi::Update(const Request& req, const std::string& id, const User& user, const Respond& respond) {
@@ -323,7 +323,7 @@ void TemplatesApi::Update(const Request& req, const std::string& id, const User&
   for (auto& x : *next)
     if (x.id == id) x = t;
   Swap(*shop, std::move(next));
-  respond(texts::JsonResponse(200, json::object{{"template", after}, {"warnings", std::move(warnings)}}));
+  respond(JsonResponse(200, json::object{{"template", after}, {"warnings", std::move(warnings)}}));
 }
 
 void TemplatesApi::Delete(const Request& req, const std::string& id, const User& user, const Respond& respond) {
@@ -343,7 +343,7 @@ void TemplatesApi::Delete(const Request& req, const std::string& id, const User&
   for (const auto& x : *cur)
     if (x.id != id) next->push_back(x);
   Swap(*shop, std::move(next));
-  respond(texts::NoContent());
+  respond(NoContent());
 }
 
 outreach::OrderFacts FactsOf(const orders::Order& o) {
@@ -428,7 +428,7 @@ void TemplatesApi::Render(const Request& req, const std::string& id, const User&
   if (!v.ok()) return respond(Router::Error(v.status()));
   json::array missing;
   for (const auto& name : rendered->missing) missing.push_back(json::value(name));
-  respond(texts::JsonResponse(
+  respond(JsonResponse(
       200, json::object{{"template_id", id},
                         {"conversation_id", conv->id},
                         {"order_id", *order ? json::value((*order)->id) : json::value(nullptr)},
