@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "store/internal/stmt.h"
 #include "store/internal/writeback_vfs.h"
 
 namespace kefu::store {
@@ -124,16 +125,6 @@ class Stmt {
   sqlite3_stmt* st_ = nullptr;
   int idx_ = 0;
 };
-
-core::Status ExecSql(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string m = err ? err : "unknown";
-    sqlite3_free(err);
-    return core::Unavailable("sqlite: " + m);
-  }
-  return core::Status::Ok();
-}
 
 // Migrations in order; each runs once, recorded in schema_migrations.
 const char* const kMigrations[] = {
@@ -697,18 +688,18 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& data_dir, Op
   impl->writer = OpenConnection(impl->path, false, &err);
   if (!impl->writer) return core::Unavailable("cannot open " + impl->path + ": " + err);
   sqlite3* db = impl->writer;
-  KEFU_TRY(ExecSql(db, "PRAGMA journal_mode=WAL"));
+  KEFU_TRY(internal::Exec(db, "PRAGMA journal_mode=WAL"));
   const std::string sync = opt.synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL";
-  KEFU_TRY(ExecSql(db, sync.c_str()));
-  KEFU_TRY(ExecSql(db, "PRAGMA foreign_keys=ON"));
+  KEFU_TRY(internal::Exec(db, sync.c_str()));
+  KEFU_TRY(internal::Exec(db, "PRAGMA foreign_keys=ON"));
   // A batch touches an index page per conversation it writes to; with SQLite's default 2 MB
   // cache those pages are evicted (and dirty ones spilled to the WAL mid-transaction) between
   // batches. 64 MB keeps the working set of a busy shop's indexes in memory.
-  KEFU_TRY(ExecSql(db, "PRAGMA cache_size=-65536"));
+  KEFU_TRY(internal::Exec(db, "PRAGMA cache_size=-65536"));
   // Each job's savepoint copies the pages it first touches into a sub-journal; in memory it is
   // emptied at every release, in a temp file it grows through the batch with a write per page.
-  KEFU_TRY(ExecSql(db, "PRAGMA temp_store=MEMORY"));
-  KEFU_TRY(ExecSql(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+  KEFU_TRY(internal::Exec(db, "PRAGMA temp_store=MEMORY"));
+  KEFU_TRY(internal::Exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
   int64_t applied = 0;
   {
     Stmt q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -721,17 +712,17 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& data_dir, Op
     return core::FailedPrecondition("the data directory was written by a newer kefu (schema " +
                                     std::to_string(applied) + ")");
   for (int64_t v = applied + 1; v <= total; ++v) {
-    KEFU_TRY(ExecSql(db, "BEGIN IMMEDIATE"));
-    core::Status st = ExecSql(db, kMigrations[v - 1]);
+    KEFU_TRY(internal::Exec(db, "BEGIN IMMEDIATE"));
+    core::Status st = internal::Exec(db, kMigrations[v - 1]);
     if (st.ok()) {
       Stmt rec(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now'))");
       st = rec.Bind(v).Exec();
     }
     if (!st.ok()) {
-      (void)ExecSql(db, "ROLLBACK");
+      (void)internal::Exec(db, "ROLLBACK");
       return st;
     }
-    KEFU_TRY(ExecSql(db, "COMMIT"));
+    KEFU_TRY(internal::Exec(db, "COMMIT"));
   }
   impl->ins_shop = Stmt(db, "INSERT INTO shops (id, name, platform, tz, ingest_key_hash, created_at) VALUES (?,?,?,?,?,?)");
   impl->ins_user = Stmt(db, "INSERT INTO users (id, username, display_name, role, password_hash, skills, max_concurrent, created_at) VALUES (?,?,?,?,?,?,?,?)");
@@ -774,11 +765,11 @@ void Store::StartWriter() {
     im.wal_fd = ::open((im.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
   }
   const bool own_sync = im.wal_fd >= 0 || im.opt.synchronous == "normal";
-  if (own_sync) (void)ExecSql(im.writer, "PRAGMA synchronous=NORMAL");
+  if (own_sync) (void)internal::Exec(im.writer, "PRAGMA synchronous=NORMAL");
   std::string err;
   if (!im.checkpoint_db) im.checkpoint_db = OpenConnection(im.path, false, &err);
   if (im.checkpoint_db) {
-    (void)ExecSql(im.checkpoint_db, "PRAGMA synchronous=NORMAL");
+    (void)internal::Exec(im.checkpoint_db, "PRAGMA synchronous=NORMAL");
     sqlite3_wal_hook(im.writer, &Impl::OnWalCommit, &im);  // replaces SQLite's auto-checkpoint
     im.checkpointer = std::thread([&im] { im.CheckpointLoop(); });
   }
@@ -808,7 +799,7 @@ void Store::StopWriter() {
   sqlite3_wal_autocheckpoint(im.writer, 1000);
   // Writes after this (WriteNow) are synced by SQLite again.
   const std::string sync = im.opt.synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL";
-  (void)ExecSql(im.writer, sync.c_str());
+  (void)internal::Exec(im.writer, sync.c_str());
   std::lock_guard lock(im.q_mu);
   im.running = false;
 }
@@ -842,13 +833,7 @@ size_t Store::QueueLength() const {
 }
 
 core::Status Store::WriteNow(const std::function<core::Status()>& fn) {
-  KEFU_TRY(ExecSql(impl_->writer, "BEGIN IMMEDIATE"));
-  core::Status st = fn();
-  if (!st.ok()) {
-    (void)ExecSql(impl_->writer, "ROLLBACK");
-    return st;
-  }
-  return ExecSql(impl_->writer, "COMMIT");
+  return internal::InTransaction(impl_->writer, fn);
 }
 
 sqlite3* Store::WriterConnection() { return impl_->writer; }
